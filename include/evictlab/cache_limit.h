@@ -1,0 +1,22 @@
+// How a cache's byte limit is derived from the configured gigabytes, and the
+// exact float/int comparison the original's accounting relies on.
+#ifndef EVICTLAB_CACHE_LIMIT_H_
+#define EVICTLAB_CACHE_LIMIT_H_
+
+#include <cstdint>
+
+namespace evictlab {
+
+// `int(max_cache_size_gb * 1024**3)`: a double product, truncated toward zero
+// (0.1 GB -> 107374182 bytes). Throws ConfigError naming `max_cache_size_gb`
+// for NaN, infinity, or a product outside int64 (where Python would raise, or
+// hold a bignum no real cache has).
+std::int64_t max_bytes_from_gb(double max_cache_size_gb);
+
+// Python's `float > int`, which compares the exact values (it does not round
+// the integer to a double first). Used for `size + current > MAX`.
+bool py_float_greater_than_int(double lhs, std::int64_t rhs);
+
+}  // namespace evictlab
+
+#endif  // EVICTLAB_CACHE_LIMIT_H_

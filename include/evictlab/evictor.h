@@ -1,0 +1,63 @@
+// The evictor interface: port of lmcache's BaseEvictor and PutStatus.
+//
+// An evictor decides; the caller acts. `update_on_put` is called *before* the
+// caller stores a new object of `cache_size` bytes and returns the keys the
+// caller must remove; the evictor never touches the dict except to reorder it
+// (`update_on_get`). The dict type is a template parameter so that the same
+// policy runs over OrderedDict and the NaiveOrderedDict baseline.
+//
+// Thread-compatibility: NOT thread-safe; one caller at a time per evictor and
+// dict (the reference backends lock around every call).
+#ifndef EVICTLAB_EVICTOR_H_
+#define EVICTLAB_EVICTOR_H_
+
+#include <cstdint>
+#include <string_view>
+#include <vector>
+
+#include "evictlab/kv_object.h"
+
+namespace evictlab {
+
+// Port of lmcache PutStatus.
+enum class PutStatus : int { kLegal = 1, kIllegal = 2 };
+
+// "LEGAL" / "ILLEGAL", the original's enum member names.
+constexpr std::string_view put_status_name(PutStatus status) {
+  return status == PutStatus::kLegal ? "LEGAL" : "ILLEGAL";
+}
+
+// What update_on_put returns: `(evict_keys, status)`.
+template <class K>
+struct PutResult {
+  std::vector<K> evict_keys;
+  PutStatus status = PutStatus::kLegal;
+};
+
+// Port of BaseEvictor (lmcache). `Dict` is OrderedDict or NaiveOrderedDict.
+template <class Dict>
+class BaseEvictor {
+ public:
+  using key_type = typename Dict::key_type;
+
+  virtual ~BaseEvictor() = default;
+
+  // Called on a cache hit of `key`. Whether it promotes, and whether a miss
+  // is an error, is each policy's contract.
+  virtual void update_on_get(const key_type& key, Dict& cache_dict) = 0;
+
+  // Called before the caller stores an object of `cache_size` bytes. Returns
+  // the keys the caller must remove, oldest first, and whether the put may go
+  // ahead at all (ILLEGAL: drop it).
+  virtual PutResult<key_type> update_on_put(Dict& cache_dict,
+                                            std::int64_t cache_size) = 0;
+
+  // Port of BaseEvictor.get_size: see kv_object.h.
+  static std::int64_t get_size(const KVObject& kv_obj) {
+    return evictlab::get_size(kv_obj);
+  }
+};
+
+}  // namespace evictlab
+
+#endif  // EVICTLAB_EVICTOR_H_

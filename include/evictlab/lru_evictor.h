@@ -1,0 +1,103 @@
+// LRUEvictor, reference mode: port of lmcache's LRUEvictor, flaws included.
+//
+// Everything observable matches the original (checked by the golden traces):
+// - `MAX_CACHE_SIZE = int(max_cache_size_gb * 1024**3)` (truncated double).
+// - `current_cache_size()` is a double: `update_on_put` adds the incoming
+//   size and subtracts the size of every key it asks the caller to evict.
+// - Strict comparisons: `size > MAX` is ILLEGAL, `size == MAX` is legal; the
+//   walk evicts while `size + current > MAX`.
+// - The evictor is never told when the caller replaces or removes a key, so
+//   `current` drifts on overwrite (see StrictLRUEvictor for a port without
+//   the flaws).
+// - The returned keys may include a key the caller is about to re-put.
+// - When the walk runs off the end of the dict while still over the limit,
+//   `update_on_put` throws CacheExhaustedError (the original's StopIteration)
+//   *after* having subtracted the sizes of every key it visited; the list of
+//   keys is lost, and `current` is left as the original leaves it.
+// - Negative sizes are not rejected; they flow into the accounting.
+//
+// NOT thread-safe.
+#ifndef EVICTLAB_LRU_EVICTOR_H_
+#define EVICTLAB_LRU_EVICTOR_H_
+
+#include <cstdint>
+#include <utility>
+
+#include "evictlab/cache_limit.h"
+#include "evictlab/errors.h"
+#include "evictlab/evictor.h"
+
+namespace evictlab {
+
+template <class Dict>
+class LRUEvictor final : public BaseEvictor<Dict> {
+ public:
+  using key_type = typename Dict::key_type;
+
+  // Throws ConfigError (field `max_cache_size_gb`) for NaN, infinity or a
+  // limit outside int64. A negative limit is accepted, as in the original
+  // (every put is then ILLEGAL).
+  explicit LRUEvictor(double max_cache_size_gb = 10.0)
+      : max_cache_size_(max_bytes_from_gb(max_cache_size_gb)) {}
+
+  // Port of LRUEvictor.update_on_get: `cache_dict.move_to_end(key)`.
+  // Promotes `key` to newest. O(1). Throws KeyNotFoundError (the original's
+  // KeyError) when `key` is not in the dict; the dict is then unchanged.
+  void update_on_get(const key_type& key, Dict& cache_dict) override {
+    cache_dict.move_to_end(key);
+  }
+
+  // Port of LRUEvictor.update_on_put. Does not promote or modify the dict.
+  // O(1 + number of evicted keys), each costing one get_size on the stored
+  // object. Throws CacheExhaustedError as described above, and whatever
+  // get_size throws for an unsupported stored object (after the same partial
+  // accounting).
+  PutResult<key_type> update_on_put(Dict& cache_dict,
+                                    std::int64_t cache_size) override {
+    PutResult<key_type> result;
+    update_on_put(cache_dict, cache_size, result);
+    return result;
+  }
+
+  // Same, reusing `result`'s storage (hot paths keep one PutResult around).
+  // `result.evict_keys` is cleared first.
+  void update_on_put(Dict& cache_dict, std::int64_t cache_size,
+                     PutResult<key_type>& result) {
+    result.evict_keys.clear();
+    if (cache_size > max_cache_size_) {
+      result.status = PutStatus::kIllegal;
+      return;
+    }
+    result.status = PutStatus::kLegal;
+    const double incoming = static_cast<double>(cache_size);
+    auto it = cache_dict.begin();
+    const auto end = cache_dict.end();
+    while (py_float_greater_than_int(incoming + current_cache_size_,
+                                     max_cache_size_)) {
+      if (it == end) {
+        result.evict_keys.clear();
+        throw CacheExhaustedError(
+            "StopIteration: LRUEvictor.update_on_put ran off the end of the "
+            "cache dict while still over MAX_CACHE_SIZE");
+      }
+      current_cache_size_ -=
+          static_cast<double>(evictlab::get_size(it.value()));
+      result.evict_keys.push_back(it.key());
+      ++it;
+    }
+    current_cache_size_ += incoming;
+  }
+
+  // `self.MAX_CACHE_SIZE`.
+  std::int64_t max_cache_size() const { return max_cache_size_; }
+  // `self.current_cache_size`: a double, as in the original.
+  double current_cache_size() const { return current_cache_size_; }
+
+ private:
+  std::int64_t max_cache_size_;
+  double current_cache_size_ = 0.0;
+};
+
+}  // namespace evictlab
+
+#endif  // EVICTLAB_LRU_EVICTOR_H_

@@ -1,0 +1,162 @@
+// One typed suite over both dicts: OrderedDict and the NaiveOrderedDict
+// baseline must behave exactly like Python's OrderedDict.
+#include "evictlab/ordered_dict.h"
+
+#include <gtest/gtest.h>
+
+#include <random>
+#include <string>
+#include <vector>
+
+#include "evictlab/errors.h"
+#include "evictlab/naive_ordered_dict.h"
+
+namespace evictlab {
+namespace {
+
+template <class D>
+class OrderedDictTest : public ::testing::Test {};
+
+using Dicts = ::testing::Types<OrderedDict<std::string, int>,
+                               NaiveOrderedDict<std::string, int>>;
+TYPED_TEST_SUITE(OrderedDictTest, Dicts);
+
+template <class D>
+std::vector<std::string> iterated_keys(D& d) {
+  std::vector<std::string> out;
+  for (auto item : d) out.push_back(item.key);
+  return out;
+}
+
+using Keys = std::vector<std::string>;
+
+TYPED_TEST(OrderedDictTest, IteratesInInsertionOrder) {
+  TypeParam d;
+  EXPECT_TRUE(d.empty());
+  EXPECT_TRUE(d.set("b", 1));
+  EXPECT_TRUE(d.set("a", 2));
+  EXPECT_TRUE(d.set("c", 3));
+  EXPECT_EQ(d.size(), 3u);
+  EXPECT_EQ(iterated_keys(d), (Keys{"b", "a", "c"}));
+  EXPECT_EQ(d.keys(), (Keys{"b", "a", "c"}));
+}
+
+TYPED_TEST(OrderedDictTest, AssignmentToExistingKeyKeepsPosition) {
+  TypeParam d;
+  d.set("a", 1);
+  d.set("b", 2);
+  EXPECT_FALSE(d.set("a", 10));
+  EXPECT_EQ(d.keys(), (Keys{"a", "b"}));
+  EXPECT_EQ(d.at("a"), 10);
+}
+
+TYPED_TEST(OrderedDictTest, MoveToEndBothWays) {
+  TypeParam d;
+  for (const char* k : {"a", "b", "c"}) d.set(k, 0);
+  d.move_to_end("a");
+  EXPECT_EQ(d.keys(), (Keys{"b", "c", "a"}));
+  d.move_to_end("a");  // already newest: no change
+  EXPECT_EQ(d.keys(), (Keys{"b", "c", "a"}));
+  d.move_to_end("a", /*last=*/false);
+  EXPECT_EQ(d.keys(), (Keys{"a", "b", "c"}));
+  d.move_to_end("c", /*last=*/false);
+  EXPECT_EQ(d.keys(), (Keys{"c", "a", "b"}));
+}
+
+TYPED_TEST(OrderedDictTest, MissingKeysRaiseKeyErrorAndChangeNothing) {
+  TypeParam d;
+  d.set("a", 1);
+  EXPECT_THROW(d.move_to_end("x"), KeyNotFoundError);
+  EXPECT_THROW(d.pop("x"), KeyNotFoundError);
+  EXPECT_THROW(d.at("x"), KeyNotFoundError);
+  EXPECT_FALSE(d.erase("x"));
+  EXPECT_EQ(d.find("x"), nullptr);
+  EXPECT_EQ(d.keys(), (Keys{"a"}));
+  try {
+    d.pop("missing");
+  } catch (const KeyNotFoundError& e) {
+    EXPECT_EQ(e.key_repr(), "'missing'");
+  }
+}
+
+TYPED_TEST(OrderedDictTest, PopReturnsValueAndUnlinksAnywhere) {
+  TypeParam d;
+  for (int i = 0; i < 5; ++i) d.set(std::to_string(i), i);
+  EXPECT_EQ(d.pop("2"), 2);  // middle
+  EXPECT_EQ(d.pop("0"), 0);  // oldest
+  EXPECT_EQ(d.pop("4"), 4);  // newest
+  EXPECT_EQ(d.keys(), (Keys{"1", "3"}));
+  d.set("5", 5);
+  EXPECT_EQ(d.keys(), (Keys{"1", "3", "5"}));
+  EXPECT_TRUE(d.erase("1"));
+  EXPECT_TRUE(d.erase("3"));
+  EXPECT_TRUE(d.erase("5"));
+  EXPECT_TRUE(d.empty());
+  EXPECT_TRUE(d.begin() == d.end());
+  d.set("x", 1);  // reusable after emptying
+  EXPECT_EQ(d.keys(), (Keys{"x"}));
+}
+
+TYPED_TEST(OrderedDictTest, IteratorsSurviveOtherMutations) {
+  TypeParam d;
+  for (int i = 0; i < 100; ++i) d.set(std::to_string(i), i);
+  auto it = d.begin();  // "0"
+  for (int i = 1; i < 100; i += 2) d.erase(std::to_string(i));
+  for (int i = 100; i < 1000; ++i) d.set(std::to_string(i), i);  // rehashes
+  EXPECT_EQ(it.key(), "0");
+  EXPECT_EQ(it.value(), 0);
+  ++it;
+  EXPECT_EQ(it.key(), "2");
+}
+
+TYPED_TEST(OrderedDictTest, MatchesAModelUnderRandomOperations) {
+  TypeParam d;
+  std::vector<std::pair<std::string, int>> model;  // oldest first
+  std::mt19937 rng(7);
+  auto find = [&](const std::string& k) {
+    for (std::size_t i = 0; i < model.size(); ++i)
+      if (model[i].first == k) return static_cast<int>(i);
+    return -1;
+  };
+  for (int step = 0; step < 5000; ++step) {
+    const std::string k = std::to_string(rng() % 40);
+    const int pos = find(k);
+    switch (rng() % 4) {
+      case 0:
+        d.set(k, step);
+        if (pos < 0)
+          model.emplace_back(k, step);
+        else
+          model[pos].second = step;
+        break;
+      case 1:
+        if (pos < 0) {
+          EXPECT_THROW(d.pop(k), KeyNotFoundError);
+        } else {
+          EXPECT_EQ(d.pop(k), model[pos].second);
+          model.erase(model.begin() + pos);
+        }
+        break;
+      case 2:
+        if (pos < 0) {
+          EXPECT_THROW(d.move_to_end(k), KeyNotFoundError);
+        } else {
+          auto entry = model[pos];
+          model.erase(model.begin() + pos);
+          model.push_back(entry);
+          d.move_to_end(k);
+        }
+        break;
+      case 3:
+        EXPECT_EQ(d.contains(k), pos >= 0);
+        break;
+    }
+    ASSERT_EQ(d.size(), model.size());
+  }
+  std::vector<std::pair<std::string, int>> actual;
+  for (auto [key, value] : d) actual.emplace_back(key, value);
+  EXPECT_EQ(actual, model);
+}
+
+}  // namespace
+}  // namespace evictlab
