@@ -127,6 +127,10 @@ class NaiveOrderedDict {
     order_.splice(last ? order_.end() : order_.begin(), order_, it->second);
   }
 
+  // The oldest and newest keys. REQUIRES: !empty(). O(1).
+  const K& front_key() const { return order_.front().first; }
+  const K& back_key() const { return order_.back().first; }
+
   void clear() {
     index_.clear();
     order_.clear();

@@ -178,6 +178,10 @@ class OrderedDict {
     }
   }
 
+  // The oldest and newest keys. REQUIRES: !empty(). O(1).
+  const K& front_key() const { return head_->first; }
+  const K& back_key() const { return tail_->first; }
+
   void clear() {
     map_.clear();
     head_ = tail_ = nullptr;

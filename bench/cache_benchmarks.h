@@ -1,0 +1,22 @@
+// The cache-operation benchmarks (update_on_get, update_on_put), one template
+// per case, instantiated for every policy in AllPolicies and both key types by
+// register_cache_benchmarks(). Each case checks its result on one untimed
+// operation first and calls SkipWithError when it is wrong.
+#ifndef EVICTLAB_BENCH_CACHE_BENCHMARKS_H_
+#define EVICTLAB_BENCH_CACHE_BENCHMARKS_H_
+
+#include <cstddef>
+#include <vector>
+
+namespace evictlab::bench {
+
+// Registers BM_UpdateOnGet/* and BM_UpdateOnPut/* for the given sizes.
+void register_cache_benchmarks(const std::vector<std::size_t>& entries);
+// Registers BM_GetSize/*.
+void register_get_size_benchmarks();
+// Registers BM_MemoryFloor/* for the given sizes.
+void register_memory_floor_benchmarks(const std::vector<std::size_t>& entries);
+
+}  // namespace evictlab::bench
+
+#endif  // EVICTLAB_BENCH_CACHE_BENCHMARKS_H_

@@ -1,0 +1,126 @@
+// BM_GetSize: the size rule over every KV type, and the floor it is judged
+// against (reading the size field directly, BM_GetSize/field_read).
+//
+// Each case cycles over 1024 distinct objects so the loop cannot be hoisted
+// and each call touches its own object, and checks the summed sizes first.
+// Tensors live on the meta device: a view's size needs only its TensorImpl,
+// and a rank-5 KV chunk of 32 MiB x 1024 would not fit in memory otherwise.
+#include <ATen/ATen.h>
+#include <benchmark/benchmark.h>
+#include <fmt/format.h>
+
+#include <string>
+#include <vector>
+
+#include "bench/cache_benchmarks.h"
+#include "bench/common/workload.h"
+
+namespace evictlab::bench {
+namespace {
+
+constexpr std::size_t kObjects = 1024;
+
+template <class T, class SizeFn>
+void run_get_size(benchmark::State& bm, const std::vector<T>& objects,
+                  std::int64_t expected_sum, SizeFn size_of) {
+  std::int64_t sum = 0;
+  for (const T& o : objects) sum += size_of(o);
+  if (sum != expected_sum) {
+    bm.SkipWithError(
+        fmt::format("sizes sum to {}, expected {}", sum, expected_sum).c_str());
+    return;
+  }
+  std::size_t i = 0;
+  for (auto _ : bm) {
+    benchmark::DoNotOptimize(size_of(objects[i]));
+    i = (i + 1) & (kObjects - 1);
+  }
+  bm.SetItemsProcessed(bm.iterations());
+}
+
+void BM_GetSizeOf(benchmark::State& bm, KVKind kind) {
+  const auto objects = make_objects(kind, kObjects, kObjectBytes);
+  run_get_size(bm, objects, kObjectBytes * kObjects,
+               [](const KVObject& o) { return get_size(o); });
+}
+
+// The floor: the same loop reading an int64 field of a plain struct.
+void BM_GetSizeFieldRead(benchmark::State& bm) {
+  std::vector<KVObj> objects(kObjects);
+  for (std::size_t i = 0; i < kObjects; ++i) {
+    objects[i] = KVObj{static_cast<std::int64_t>(i), kObjectBytes, {}};
+  }
+  run_get_size(bm, objects, kObjectBytes * kObjects,
+               [](const KVObj& o) { return o.size; });
+}
+
+struct DtypeInfo {
+  const char* name;
+  c10::ScalarType type;
+};
+constexpr DtypeInfo kDtypes[] = {{"float16", at::kHalf},
+                                 {"bfloat16", at::kBFloat16},
+                                 {"float32", at::kFloat},
+                                 {"float64", at::kDouble},
+                                 {"uint8", at::kByte},
+                                 {"int8", at::kChar},
+                                 {"int16", at::kShort},
+                                 {"int32", at::kInt},
+                                 {"int64", at::kLong},
+                                 {"bool", at::kBool},
+                                 {"complex64", at::kComplexFloat},
+                                 {"complex128", at::kComplexDouble}};
+
+void BM_GetSizeTensor(benchmark::State& bm, c10::ScalarType dtype, int rank,
+                      bool narrow) {
+  const auto options = at::TensorOptions().dtype(dtype).device(at::kMeta);
+  // Rank 5: a real KV chunk [2, layers, tokens, heads, head_dim]; narrowed
+  // along tokens. Rank 1: a flat buffer; narrowed to its first half.
+  const std::vector<std::int64_t> shape =
+      rank == 5 ? std::vector<std::int64_t>{2, 32, 256, 8, 128}
+                : std::vector<std::int64_t>{1 << 20};
+  const int dim = rank == 5 ? 2 : 0;
+  const std::int64_t length = rank == 5 ? 100 : (1 << 19);
+  std::vector<KVObject> objects;
+  objects.reserve(kObjects);
+  std::int64_t expected = 0;
+  const std::int64_t item = c10::elementSize(dtype);
+  for (std::size_t i = 0; i < kObjects; ++i) {
+    at::Tensor t = at::empty(shape, options);
+    if (narrow) t = t.narrow(dim, static_cast<std::int64_t>(i % 100), length);
+    std::int64_t numel = 1;
+    for (std::size_t d = 0; d < shape.size(); ++d) {
+      numel *= (narrow && static_cast<int>(d) == dim) ? length : shape[d];
+    }
+    expected += numel * item;
+    objects.emplace_back(std::move(t));
+  }
+  run_get_size(bm, objects, expected,
+               [](const KVObject& o) { return get_size(o); });
+}
+
+}  // namespace
+
+void register_get_size_benchmarks() {
+  for (const auto& d : kDtypes) {
+    for (int rank : {1, 5}) {
+      for (bool narrow : {false, true}) {
+        benchmark::RegisterBenchmark(
+            fmt::format("BM_GetSize/tensor/dtype:{}/rank:{}/view:{}", d.name,
+                        rank, narrow ? "narrow" : "contiguous")
+                .c_str(),
+            [=](benchmark::State& bm) {
+              BM_GetSizeTensor(bm, d.type, rank, narrow);
+            });
+      }
+    }
+  }
+  for (KVKind kind : {KVKind::kByteArray, KVKind::kKVObj, KVKind::kDisk}) {
+    benchmark::RegisterBenchmark(
+        fmt::format("BM_GetSize/{}", kv_name(kind)).c_str(),
+        [=](benchmark::State& bm) { BM_GetSizeOf(bm, kind); });
+  }
+  benchmark::RegisterBenchmark("BM_GetSize/field_read", BM_GetSizeFieldRead);
+}
+
+}  // namespace evictlab::bench

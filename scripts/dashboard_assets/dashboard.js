@@ -1,0 +1,870 @@
+// evictlab perf dashboard: renders the data embedded by scripts/dashboard
+// (window.EVICTLAB_DATA, from data.js) into one of four pages, chosen by
+// <body data-page>: cost (index.html), ratios, history, profiles.
+//
+// State lives in the URL hash so views can be linked:
+//   #case=<benchmark name>   select / highlight one case
+//   #run=<run id>            which run (cost and ratios pages; default latest)
+//   #q=<regex>               the filter box
+// For tests, every page publishes <html data-report='{...}'> (charts with
+// their expected and drawn series counts, table row counts) and sets
+// <html data-ready="1"> once rendered.
+(function () {
+  "use strict";
+
+  var D = window.EVICTLAB_DATA;
+  var page = document.body.getAttribute("data-page");
+  var report = {page: page, charts: {}, tables: {}};
+  var runs = (D && D.runs) || [];
+  var runById = {};
+  runs.forEach(function (r) { runById[r.id] = r; });
+  var latest = runs.length ? runs[runs.length - 1] : null;
+  var profileByCase = {};
+  ((D && D.profiles) || []).forEach(function (p) {
+    if (p.case) profileByCase[p.case] = p;
+  });
+
+  // ---------------------------------------------------------------- utils
+  function el(tag, attrs) {
+    var e = document.createElement(tag);
+    if (attrs) {
+      Object.keys(attrs).forEach(function (k) {
+        var v = attrs[k];
+        if (v == null || v === false) return;
+        if (k === "text") e.textContent = v;
+        else if (k === "html") e.innerHTML = v;
+        else if (k === "class") e.className = v;
+        else if (k.slice(0, 2) === "on") e.addEventListener(k.slice(2), v);
+        else e.setAttribute(k, v === true ? "" : v);
+      });
+    }
+    for (var i = 2; i < arguments.length; i++) {
+      var c = arguments[i];
+      if (c == null) continue;
+      if (Array.isArray(c)) c.forEach(function (x) { if (x != null) e.appendChild(typeof x === "string" ? document.createTextNode(x) : x); });
+      else e.appendChild(typeof c === "string" ? document.createTextNode(c) : c);
+    }
+    return e;
+  }
+
+  function publish() {
+    document.documentElement.setAttribute("data-report", JSON.stringify(report));
+  }
+
+  function sig(v, digits) {
+    if (v == null || !isFinite(v)) return "–";
+    var a = Math.abs(v);
+    if (a >= 100) return v.toFixed(0);
+    if (a >= 10) return v.toFixed(digits > 2 ? 1 : 0);
+    if (a >= 1) return v.toFixed(digits > 2 ? 2 : 1);
+    return v.toPrecision(digits || 3);
+  }
+  function fmtNs(v) {
+    if (v == null || !isFinite(v)) return "–";
+    if (v >= 1e6) return sig(v / 1e6, 3) + " ms";
+    if (v >= 1e3) return sig(v / 1e3, 3) + " µs";
+    return sig(v, 3) + " ns";
+  }
+  function fmtX(v) { return v == null || !isFinite(v) ? "–" : sig(v, 3) + "×"; }
+  function fmtCount(v) {
+    if (v == null || !isFinite(v)) return "–";
+    return v >= 100 ? Math.round(v).toLocaleString("en-US") : sig(v, 3);
+  }
+  var SUP = "⁰¹²³⁴⁵⁶⁷⁸⁹";
+  function pow2(v) {
+    if (Math.round(v) !== v) return "";
+    return "2" + String(v).split("").map(function (d) { return SUP[+d]; }).join("");
+  }
+  // A benchmark name that may wrap after its "/" separators.
+  function caseText(name) {
+    var out = [];
+    String(name).split("/").forEach(function (part, i) {
+      if (i) { out.push("/"); out.push(document.createElement("wbr")); }
+      out.push(part);
+    });
+    return out;
+  }
+  function shortDate(iso) { return iso ? iso.slice(0, 10) : ""; }
+  function runLabel(r) {
+    return "#" + r.seq + " " + r.sha7 + (r.dirty ? "+dirty" : "") + " · " +
+      shortDate(r.commit_date || r.run_date) + " · " + (r.message || "").split("\n")[0];
+  }
+
+  // ---------------------------------------------------------------- hash
+  function getHash() {
+    var out = {};
+    var s = location.hash.replace(/^#/, "");
+    if (!s) return out;
+    if (/^BM_/.test(decodeURIComponent(s))) { out["case"] = decodeURIComponent(s); return out; }
+    s.split("&").forEach(function (kv) {
+      var i = kv.indexOf("=");
+      if (i > 0) out[decodeURIComponent(kv.slice(0, i))] = decodeURIComponent(kv.slice(i + 1));
+    });
+    return out;
+  }
+  function setHash(patch) {
+    var h = getHash();
+    Object.keys(patch).forEach(function (k) {
+      if (patch[k] == null || patch[k] === "") delete h[k]; else h[k] = patch[k];
+    });
+    var s = Object.keys(h).map(function (k) {
+      return encodeURIComponent(k) + "=" + encodeURIComponent(h[k]).replace(/%2F/g, "/").replace(/%3A/g, ":");
+    }).join("&");
+    history.replaceState(null, "", s ? "#" + s : location.pathname + location.search);
+  }
+  function caseLink(file, name, extra) {
+    var h = "case=" + encodeURIComponent(name).replace(/%2F/g, "/").replace(/%3A/g, ":");
+    if (extra) h += "&" + extra;
+    return file + "#" + h;
+  }
+
+  // ---------------------------------------------------------------- filter
+  function matcher(q) {
+    q = (q || "").trim();
+    if (!q) return function () { return true; };
+    try {
+      var re = new RegExp(q, "i");
+      return function (s) { return s != null && re.test(s); };
+    } catch (e) {
+      var lq = q.toLowerCase();
+      return function (s) { return s != null && s.toLowerCase().indexOf(lq) >= 0; };
+    }
+  }
+  var search = document.getElementById("search");
+  var onFilter = null;
+  var state = getHash();
+  if (search) {
+    search.value = state.q || "";
+    var timer = null;
+    search.addEventListener("input", function () {
+      clearTimeout(timer);
+      timer = setTimeout(function () {
+        setHash({q: search.value});
+        if (onFilter) onFilter(matcher(search.value));
+      }, 150);
+    });
+  }
+
+  // ---------------------------------------------------------------- context
+  function renderContext(run, note) {
+    var box = document.getElementById("context");
+    box.innerHTML = "";
+    if (!run) {
+      box.appendChild(el("p", {class: "muted"}, "No runs in results/runs yet: run scripts/run.sh, then scripts/dashboard."));
+      return;
+    }
+    var facts = el("dl", {class: "facts"});
+    run.highlights.forEach(function (kv) {
+      var dd = el("dd", {title: kv[1]}, kv[1]);
+      if (kv[0] === "library_build_type" && /debug/i.test(kv[1])) {
+        dd = el("dd", {class: "warn", title: "Google Benchmark reports a DEBUG build of itself (a Debian packaging quirk); recorded, not hidden. It does not change the timed code."}, kv[1] + " ⚠");
+      }
+      facts.appendChild(el("div", null, el("dt", null, kv[0]), dd));
+    });
+    var all = el("table", {class: "kv"});
+    Object.keys(run.context).sort().forEach(function (k) {
+      all.appendChild(el("tr", null, el("th", null, k), el("td", null, String(run.context[k]))));
+    });
+    box.appendChild(el("div", {class: "context-head"},
+      el("strong", null, "Run " + run.id), " ", el("span", {class: "muted"}, note || ""),
+      run.has_python ? null : el("span", {class: "badge"}, "no python.json"),
+      run.has_gate ? null : el("span", {class: "badge"}, "no gate.json"),
+      Object.keys(run.errors || {}).length ? el("span", {class: "badge bad"}, Object.keys(run.errors).length + " cases skipped with errors") : null));
+    box.appendChild(facts);
+    box.appendChild(el("details", null, el("summary", null, "all context fields (" + Object.keys(run.context).length + ")"), all));
+  }
+
+  function runSelect(current, onChange) {
+    var sel = el("select", {id: "run-select", "aria-label": "run"});
+    runs.slice().reverse().forEach(function (r) {
+      var o = el("option", {value: r.id}, runLabel(r));
+      if (r.id === current.id) o.selected = true;
+      sel.appendChild(o);
+    });
+    sel.addEventListener("change", function () { onChange(runById[sel.value]); });
+    return el("label", {class: "run-select"}, "Run ", sel);
+  }
+
+  // ---------------------------------------------------------------- colours
+  var HUES = {lru: 212, lru_strict: 178, naive_lru: 28, dummy: 265, floor: 0};
+  var PY_HUES = {lru: 352, dummy: 300};
+  function seriesColors(series) {
+    var seen = {};
+    return series.map(function (s) {
+      var k = s.source + "/" + s.policy;
+      var n = seen[k] = (seen[k] || 0) + 1;
+      if (s.policy === "floor") return "#222";
+      var hue = s.source === "py" ? (PY_HUES[s.policy] != null ? PY_HUES[s.policy] : 330) :
+        (HUES[s.policy] != null ? HUES[s.policy] : 120);
+      var light = [42, 30, 55, 22, 65, 36, 50, 26][(n - 1) % 8];
+      var sat = s.policy === "dummy" ? 25 : 75;
+      return "hsl(" + hue + "," + sat + "%," + light + "%)";
+    });
+  }
+
+  // ---------------------------------------------------------------- uPlot helpers
+  var tip = document.getElementById("tooltip");
+  function showTip(u, htmlNodes) {
+    tip.innerHTML = "";
+    htmlNodes.forEach(function (n) { tip.appendChild(n); });
+    tip.hidden = false;
+    var r = u.over.getBoundingClientRect();
+    var x = r.left + window.scrollX + u.cursor.left + 14;
+    var y = r.top + window.scrollY + u.cursor.top + 14;
+    var w = tip.offsetWidth;
+    if (x + w > window.scrollX + document.documentElement.clientWidth - 8) x = x - w - 28;
+    tip.style.left = x + "px";
+    tip.style.top = y + "px";
+  }
+  function hideTip() { tip.hidden = true; }
+
+  // Draws min..max whiskers for every shown series; spread[i][idx] = [lo, hi].
+  function whiskerPlugin(spread, colors) {
+    return {hooks: {draw: function (u) {
+      var ctx = u.ctx, px = uPlot.pxRatio || 1;
+      ctx.save();
+      ctx.beginPath();
+      ctx.rect(u.bbox.left, u.bbox.top, u.bbox.width, u.bbox.height);
+      ctx.clip();
+      ctx.lineWidth = 1.2 * px;
+      for (var i = 1; i < u.series.length; i++) {
+        if (!u.series[i].show || !spread[i]) continue;
+        ctx.strokeStyle = colors[i];
+        for (var j = 0; j < u.data[0].length; j++) {
+          var s = spread[i][j];
+          if (!s || s[0] == null || s[1] == null) continue;
+          var x = Math.round(u.valToPos(u.data[0][j], "x", true));
+          var y0 = u.valToPos(s[0], "y", true), y1 = u.valToPos(s[1], "y", true);
+          ctx.beginPath();
+          ctx.moveTo(x, y0); ctx.lineTo(x, y1);
+          ctx.moveTo(x - 3 * px, y0); ctx.lineTo(x + 3 * px, y0);
+          ctx.moveTo(x - 3 * px, y1); ctx.lineTo(x + 3 * px, y1);
+          ctx.stroke();
+        }
+      }
+      ctx.restore();
+    }}};
+  }
+
+  // Counts the series uPlot actually drew, for the report.
+  function countPlugin(id, expected) {
+    var drawn = {};
+    report.charts[id] = {expected: expected, drawn: 0};
+    return {hooks: {
+      drawClear: function () { drawn = {}; },
+      drawSeries: function (u, si) {
+        var d = u.data[si];
+        for (var k = 0; k < d.length; k++) if (d[k] != null) { drawn[si] = 1; break; }
+      },
+      draw: function () {
+        report.charts[id].drawn = Object.keys(drawn).length;
+        publish();
+      }
+    }};
+  }
+
+  function nearestSeries(u, idx) {
+    var best = -1, bestD = Infinity;
+    for (var i = 1; i < u.series.length; i++) {
+      if (!u.series[i].show) continue;
+      var v = u.data[i][idx];
+      if (v == null) continue;
+      var d = Math.abs(u.valToPos(v, u.series[i].scale || "y") - u.cursor.top);
+      if (d < bestD) { bestD = d; best = i; }
+    }
+    return best;
+  }
+
+  function chartWidth(container) {
+    return Math.max(320, Math.min(container.clientWidth || 900, 1400) - 4);
+  }
+  var allPlots = [];
+  window.addEventListener("resize", function () {
+    allPlots.forEach(function (p) { p.u.setSize({width: chartWidth(p.box), height: p.height}); });
+  });
+
+  // A detected level drawn as flat steps that change half-way between runs,
+  // where the change marker is.
+  function levelPaths(u, si, i0, i1) {
+    var p = new Path2D(), xs = u.data[0], ys = u.data[si], open = false;
+    for (var i = i0; i <= i1; i++) {
+      var v = ys[i];
+      if (v == null) { open = false; continue; }
+      var xl = u.valToPos(xs[i] - 0.5, "x", true), xr = u.valToPos(xs[i] + 0.5, "x", true);
+      var y = u.valToPos(v, "y", true);
+      if (open) p.lineTo(xl, y); else p.moveTo(xl, y);
+      p.lineTo(xr, y);
+      open = true;
+    }
+    return {stroke: p, fill: null, clip: null, band: null, gaps: null, flags: 0};
+  }
+
+  // y range over the shown series including their whiskers, with a margin
+  // (not snapped to decades, so a narrow spread of values stays readable).
+  function logRange(spread) {
+    return function (u) {
+      var lo = Infinity, hi = -Infinity;
+      for (var i = 1; i < u.series.length; i++) {
+        if (!u.series[i].show) continue;
+        for (var j = 0; j < u.data[i].length; j++) {
+          var v = u.data[i][j];
+          if (v == null || !(v > 0)) continue;
+          var s = spread && spread[i] && spread[i][j];
+          lo = Math.min(lo, s ? s[0] : v, v);
+          hi = Math.max(hi, s ? s[1] : v, v);
+        }
+      }
+      if (!isFinite(lo)) return [1, 10];
+      var pad = Math.max(1.25, Math.pow(hi / lo, 0.06));
+      return [lo / pad, hi * pad];
+    };
+  }
+  // Ticks at 1-2-5 × 10^k (only decades when the range is wide).
+  function logSplits(u, axisIdx, min, max) {
+    var e0 = Math.floor(Math.log10(min)), e1 = Math.ceil(Math.log10(max));
+    var sets = e1 - e0 > 3 ? [[1]] : [[1, 2, 5], [1, 1.5, 2, 3, 5, 7]];
+    var out = [];
+    for (var s = 0; s < sets.length; s++) {
+      out = [];
+      for (var e = e0; e <= e1; e++) {
+        sets[s].forEach(function (m) {
+          var v = m * Math.pow(10, e);
+          if (v >= min && v <= max) out.push(+v.toPrecision(6));
+        });
+      }
+      if (out.length >= 3) break;
+    }
+    return out;
+  }
+  // uPlot thins log-axis labels to decades by default; our splits are chosen.
+  function keepAll(u, splits) { return splits; }
+  function trim(v) { return String(+v.toPrecision(3)); }
+  function axisNs(u, splits) {
+    return splits.map(function (v) {
+      if (v == null) return "";
+      if (v >= 1e6) return trim(v / 1e6) + " ms";
+      if (v >= 1e3) return trim(v / 1e3) + " µs";
+      return trim(v) + " ns";
+    });
+  }
+  function axisCount(u, splits) {
+    return splits.map(function (v) { return v == null ? "" : (v >= 1e4 ? trim(v / 1e3) + "k" : trim(v)); });
+  }
+
+  // ---------------------------------------------------------------- cost page
+  var FAMILY_NOTE = {
+    "UpdateOnGet": "update_on_get(key, d) on a full cache, every key a hit",
+    "UpdateOnPut": "the local backend's blocking put (evictor + dict work)"
+  };
+
+  function renderCost() {
+    var main = document.getElementById("main");
+    if (!latest) { renderContext(null); finish(); return; }
+    var run = runById[state.run] || latest;
+    var M = matcher(state.q);
+
+    function draw() {
+      main.innerHTML = "";
+      allPlots.forEach(function (p) { p.u.destroy(); });
+      allPlots = [];
+      report.charts = {};
+      renderContext(run, "(charts below are from this run)");
+      main.appendChild(el("div", {class: "toolbar"},
+        runSelect(run, function (r) { run = r; setHash({run: r.id === latest.id ? null : r.id}); draw(); }),
+        el("span", {class: "muted"}, "x: log₂(entries) · y: " + (D.time_field || "real_time").replace("_", " ") + " per op, log scale · whiskers: min–max of repetitions · click a legend entry to toggle it, hover for values, click a point for its history")));
+      var charts = D.charts[run.id] || [];
+      var shown = 0;
+      charts.forEach(function (spec) {
+        var visible = spec.series.map(function (s) {
+          return s.cases.some(function (c) { return c && M(c); });
+        });
+        var anyMain = spec.series.some(function (s, i) { return visible[i] && s.policy !== "floor"; });
+        if (!anyMain) return;
+        // The floor is a reference: shown whenever the chart is.
+        spec.series.forEach(function (s, i) { if (s.policy === "floor") visible[i] = true; });
+        shown++;
+        main.appendChild(costChart(spec, visible, run));
+      });
+      if (!shown && charts.length) main.appendChild(el("p", {class: "muted"}, "No chart matches the filter."));
+      main.appendChild(getSizeTable(run, M));
+      var sel = state["case"];
+      if (sel) {
+        var card = document.querySelector('[data-cases~="' + CSS.escape(sel) + '"]');
+        if (card) { card.classList.add("selected"); card.scrollIntoView(); }
+      }
+      finish();
+    }
+    onFilter = function (m) { M = m; state.q = search.value; draw(); };
+    draw();
+  }
+
+  function costChart(spec, visible, run) {
+    var colors = [null].concat(seriesColors(spec.series));
+    var data = [spec.x];
+    var spread = [null];
+    var series = [{label: "entries", value: function (u, v) { return v == null ? "" : pow2(v); }}];
+    spec.series.forEach(function (s, i) {
+      data.push(s.data.map(function (p) { return p ? p[0] : null; }));
+      spread.push(s.data.map(function (p) { return p ? [p[1], p[2]] : null; }));
+      var py = s.source === "py", fl = s.policy === "floor";
+      series.push({
+        label: s.label, stroke: colors[i + 1], width: fl ? 2.5 : (s.policy === "lru" && !py ? 2 : 1.5),
+        dash: py ? [7, 4] : (fl ? [2, 3] : (s.policy === "naive_lru" ? [12, 3, 2, 3] : undefined)),
+        points: {show: true, size: fl ? 4 : 6, fill: py ? "#fff" : colors[i + 1], width: 1.5},
+        spanGaps: true, show: visible[i],
+        value: function (u, v) { return fmtNs(v); }
+      });
+    });
+    var cases = spec.series.reduce(function (a, s) { return a.concat(s.cases.filter(Boolean)); }, []);
+    var box = el("div", {class: "plot"});
+    var card = el("section", {class: "card", id: "chart-" + spec.id, "data-cases": cases.join(" ")},
+      el("h2", null, spec.title),
+      el("p", {class: "muted"}, FAMILY_NOTE[spec.family] || ""),
+      box);
+    // Attach first so the container has a width.
+    document.getElementById("main").appendChild(card);
+    var expected = spec.series.filter(function (s, i) { return visible[i] && s.data.some(Boolean); }).length;
+    var hover = null;
+    var opts = {
+      width: chartWidth(box), height: 340,
+      scales: {x: {time: false, range: function (u, a, b) { return [Math.min.apply(null, spec.x) - 0.5, Math.max.apply(null, spec.x) + 0.5]; }},
+               y: {distr: 3, log: 10, range: logRange(spread)}},
+      axes: [
+        {label: "entries", splits: function () { return spec.x; }, values: function (u, sp) { return sp.map(pow2); }},
+        {label: "ns / op", size: 70, splits: logSplits, filter: keepAll, values: axisNs}
+      ],
+      series: series,
+      legend: {live: false},
+      cursor: {focus: {prox: 24}, drag: {x: true, y: false}},
+      focus: {alpha: 0.35},
+      plugins: [whiskerPlugin(spread, colors), countPlugin("cost-" + spec.id, expected), {hooks: {
+        setCursor: function (u) {
+          var idx = u.cursor.idx;
+          if (idx == null || u.cursor.left < 0) { hideTip(); hover = null; return; }
+          var si = nearestSeries(u, idx);
+          if (si < 0) { hideTip(); hover = null; return; }
+          var s = spec.series[si - 1], p = s.data[idx];
+          hover = s.cases[idx];
+          var floorIdx = spec.series.findIndex(function (x) { return x.policy === "floor"; });
+          var fl = floorIdx >= 0 ? spec.series[floorIdx].data[idx] : null;
+          showTip(u, [
+            el("div", {class: "tip-title"}, el("span", {class: "swatch", style: "background:" + colors[si]}), s.label),
+            el("div", {class: "mono"}, hover || ""),
+            el("div", null, pow2(spec.x[idx]) + " entries: " + fmtNs(p[0]) + " (min " + fmtNs(p[1]) + ", max " + fmtNs(p[2]) + ")"),
+            fl && s.policy !== "floor" ? el("div", {class: "muted"}, fmtX(p[0] / fl[0]) + " MemoryFloor") : null,
+            profileByCase[hover] ? el("div", {class: "muted"}, "has a profile") : null,
+            el("div", {class: "muted"}, "click: history of this case")
+          ].filter(Boolean));
+        }
+      }}]
+    };
+    var u = new uPlot(opts, data, box);
+    u.over.addEventListener("click", function () { if (hover) location.href = caseLink("history.html", hover); });
+    u.over.addEventListener("mouseleave", hideTip);
+    allPlots.push({u: u, box: box, height: 340});
+    var sel = state["case"];
+    if (sel) {
+      spec.series.forEach(function (s, i) {
+        if (s.cases.indexOf(sel) >= 0) card.appendChild(el("p", {class: "selected-note"}, "Selected: " + sel + " (series “" + s.label + "”)"));
+      });
+    }
+    return card;
+  }
+
+  function getSizeTable(run, M) {
+    var rows = (D.getsize[run.id] || []).filter(function (r) { return M(r["case"]); });
+    var sec = el("section", {class: "card", id: "getsize"}, el("h2", null, "GetSize · get_size(obj) per object"));
+    report.tables.getsize = rows.length;
+    if (!rows.length) { sec.appendChild(el("p", {class: "muted"}, "No GetSize cases in this run" + (search && search.value ? " match the filter." : "."))); return sec; }
+    var ref = (D.getsize[run.id] || []).filter(function (r) { return r["case"] === "BM_GetSize/field_read"; })[0];
+    var max = Math.max.apply(null, rows.map(function (r) { return r.hi || r.ns; }));
+    var t = el("table", {class: "data"}, el("thead", null, el("tr", null,
+      el("th", null, "case"), el("th", {class: "bar-col"}, "ns / op (bar: median, line: min–max)"),
+      el("th", {class: "num"}, "× field_read"), el("th", {class: "num"}, "Python"))));
+    var tb = el("tbody");
+    rows.slice().sort(function (a, b) { return a.ns - b.ns; }).forEach(function (r) {
+      var w = 100 * r.ns / max;
+      var bar = el("div", {class: "bar-wrap"},
+        el("div", {class: "bar" + (r["case"] === "BM_GetSize/field_read" ? " ref" : ""), style: "width:" + w.toFixed(1) + "%"}),
+        el("div", {class: "range", style: "left:" + (100 * r.lo / max).toFixed(1) + "%;width:" + Math.max(0.3, 100 * (r.hi - r.lo) / max).toFixed(1) + "%"}),
+        el("span", {class: "bar-label"}, fmtNs(r.ns)));
+      tb.appendChild(el("tr", {id: "row-" + r["case"], "data-case": r["case"], class: r["case"] === state["case"] ? "selected" : null},
+        el("td", {class: "mono"}, el("a", {href: caseLink("history.html", r["case"])}, r["case"])),
+        el("td", null, bar),
+        el("td", {class: "num"}, ref ? fmtX(r.ns / ref.ns) : "–"),
+        el("td", {class: "num"}, fmtNs(r.py_ns))));
+    });
+    t.appendChild(tb);
+    sec.appendChild(t);
+    return sec;
+  }
+
+  // ---------------------------------------------------------------- ratios page
+  function checkBadge(c) {
+    return el("span", {class: "badge " + (c.met ? "good" : "bad"), title: (D.targets.filter(function (t) { return t.id === c.target; })[0] || {}).text},
+      (c.met ? "✔ " : "✘ ") + sig(c.value, 3) + c.what + " (target " + (c.op === ">=" ? "≥ " : "≤ ") + c.threshold + ")");
+  }
+
+  function renderRatios() {
+    var main = document.getElementById("main");
+    if (!latest) { renderContext(null); finish(); return; }
+    var run = runById[state.run] || latest;
+    var M = matcher(state.q);
+    function draw() {
+      main.innerHTML = "";
+      renderContext(run, "(ratios below are from this run)");
+      main.appendChild(el("div", {class: "toolbar"},
+        runSelect(run, function (r) { run = r; setHash({run: r.id === latest.id ? null : r.id}); draw(); }),
+        el("span", {class: "muted"}, "speed-up = other / this (higher is better); /floor, ×field_read, ×kvobj, ×get = this / reference (lower is better); medians of repetitions")));
+      var sum = D.summary[run.id] || [];
+      var st = el("table", {class: "data targets"}, el("thead", null, el("tr", null,
+        el("th", null, "target (speed issue)"), el("th", null, "status"), el("th", null, "worst case"))));
+      var stb = el("tbody");
+      sum.forEach(function (t) {
+        var status = t.n === 0 ? el("span", {class: "badge"}, "no data") :
+          el("span", {class: "badge " + (t.met === t.n ? "good" : "bad")}, (t.met === t.n ? "met " : "not met ") + t.met + "/" + t.n);
+        stb.appendChild(el("tr", {class: t.n && t.met < t.n ? "fail" : null},
+          el("td", null, t.text), el("td", null, status),
+          el("td", {class: "mono"}, t.worst_case ? [el("a", {href: "#case=" + t.worst_case, onclick: function (ev) { ev.preventDefault(); state["case"] = t.worst_case; setHash({"case": t.worst_case}); draw(); }}, t.worst_case), " " + sig(t.worst_value, 3) + " (" + (t.op === ">=" ? "≥ " : "≤ ") + t.threshold + ")"] : "")));
+      });
+      st.appendChild(stb);
+      main.appendChild(el("section", {class: "card"}, el("h2", null, "Targets · run #" + run.seq + " " + run.sha7), st));
+
+      var rows = (D.ratios[run.id] || []).filter(function (r) { return M(r["case"]); });
+      var t = el("table", {class: "data ratios", id: "ratio-table"}, el("thead", null, el("tr", null,
+        el("th", null, "case (worst first)"), el("th", {class: "num"}, "C++"), el("th", {class: "num"}, "Python"),
+        el("th", {class: "num"}, "× vs Python"), el("th", {class: "num"}, "× vs naive_lru"),
+        el("th", {class: "num"}, "/ floor"), el("th", {class: "num"}, "vs ref"),
+        el("th", {class: "num"}, "Ir/op"), el("th", {class: "num"}, "cycles/op"), el("th", null, "targets"))));
+      var tb = el("tbody");
+      rows.forEach(function (r) {
+        var fail = r.checks.some(function (c) { return !c.met; });
+        var ref = [];
+        if (r.vs_field_read != null) ref.push(el("div", null, fmtX(r.vs_field_read) + " field_read"));
+        if (r.vs_kvobj != null) ref.push(el("div", null, fmtX(r.vs_kvobj) + " kvobj"));
+        if (r.vs_get != null) ref.push(el("div", null, fmtX(r.vs_get) + " UpdateOnGet"));
+        var prof = profileByCase[r["case"]];
+        tb.appendChild(el("tr", {"data-case": r["case"], class: [fail ? "fail" : "", r["case"] === state["case"] ? "selected" : ""].join(" ").trim() || null},
+          el("td", {class: "mono"}, el("a", {href: caseLink("history.html", r["case"]), title: "history"}, caseText(r["case"])),
+            prof ? [" ", el("a", {class: "badge", href: "profiles/" + prof.dir + "/" + prof.files[0]}, "profile")] : null),
+          r.error ? el("td", {colspan: "8", class: "bad"}, "skipped: " + r.error) : [
+            el("td", {class: "num", title: "min " + fmtNs(r.lo) + ", max " + fmtNs(r.hi) + ", n=" + r.n}, fmtNs(r.ns)),
+            el("td", {class: "num"}, fmtNs(r.py_ns)),
+            el("td", {class: "num"}, fmtX(r.speedup_py)),
+            el("td", {class: "num"}, fmtX(r.speedup_naive)),
+            el("td", {class: "num"}, fmtX(r.vs_floor)),
+            el("td", {class: "num"}, ref.length ? ref : "–"),
+            el("td", {class: "num"}, fmtCount(r.ir)),
+            el("td", {class: "num"}, fmtCount(r.cycles))],
+          el("td", {class: "checks"}, r.checks.map(checkBadge), (r.missing || []).map(function (m) {
+            return el("span", {class: "badge", title: "not checked: a case this target compares with is missing from the run"}, "? " + m.what.replace("× ", "") + ": n/a");
+          }))));
+      });
+      t.appendChild(tb);
+      report.tables.ratios = rows.length;
+      main.appendChild(el("section", {class: "card"}, el("h2", null, "All cases · run #" + run.seq + " (" + rows.length + " rows)"),
+        rows.length ? t : el("p", {class: "muted"}, "No case matches the filter.")));
+      var sel = state["case"] && document.querySelector('tr[data-case="' + CSS.escape(state["case"]) + '"]');
+      if (sel) sel.scrollIntoView({block: "center"});
+      finish();
+    }
+    onFilter = function (m) { M = m; state.q = search.value; draw(); };
+    draw();
+  }
+
+  // ---------------------------------------------------------------- history page
+  function renderHistory() {
+    var main = document.getElementById("main");
+    renderContext(latest, "(latest run; each point's commit is in its tooltip)");
+    if (!latest) { finish(); return; }
+    var H = D.history;
+    var names = Object.keys(H);
+    function flags(name) {
+      var h = H[name], f = [];
+      (h.ns_changes || []).forEach(function (c) { f.push(["ns/op", c]); });
+      (h.ir_changes || []).forEach(function (c) { f.push(["Ir/op", c]); });
+      return f;
+    }
+    function rank(name) {
+      var f = flags(name), h = H[name];
+      if (f.some(function (x) { return x[1].kind === "regression"; })) return 0;
+      if (h.ns_pending || h.ir_pending) return 1;
+      if (f.length) return 2;
+      return 3;
+    }
+    names.sort(function (a, b) { return rank(a) - rank(b) || (a < b ? -1 : a > b ? 1 : 0); });
+    var M = matcher(state.q);
+    var selected = state["case"] && H[state["case"]] ? state["case"] : names[0];
+
+    var changes = [];
+    names.forEach(function (n) {
+      flags(n).forEach(function (x) { changes.push({"case": n, metric: x[0], c: x[1], pending: false}); });
+      if (H[n].ns_pending) changes.push({"case": n, metric: "ns/op", c: H[n].ns_pending, pending: true});
+      if (H[n].ir_pending) changes.push({"case": n, metric: "Ir/op", c: H[n].ir_pending, pending: true});
+    });
+    changes.sort(function (a, b) {
+      return (a.pending - b.pending) || ((a.c.kind === "regression" ? 0 : 1) - (b.c.kind === "regression" ? 0 : 1)) ||
+        (Math.abs(Math.log(b.c.ratio)) - Math.abs(Math.log(a.c.ratio)));
+    });
+
+    var listBox = el("div", {class: "case-list", id: "case-list"});
+    var detail = el("div", {class: "case-detail", id: "case-detail"});
+    var changesBox = el("section", {class: "card", id: "changes"});
+    main.appendChild(changesBox);
+    main.appendChild(el("div", {class: "history-layout"}, listBox, detail));
+
+    function drawChanges() {
+      changesBox.innerHTML = "";
+      var rows = changes.filter(function (x) { return M(x["case"]); });
+      changesBox.appendChild(el("h2", null, "Detected changes (" + rows.filter(function (x) { return !x.pending; }).length + ")"));
+      changesBox.appendChild(el("p", {class: "muted"}, "Step detection over runs in commit order: penalised least-squares segmentation of log values, segments ≥ 2 runs, steps ≥ 5 % and beyond the case's noise, confirmed by the runs after the step — one noisy run is never flagged. ‘unconfirmed’: the latest run is off its level; one more run decides."));
+      report.tables.changes = rows.length;
+      if (!rows.length) { changesBox.appendChild(el("p", {class: "muted"}, "None.")); return; }
+      var t = el("table", {class: "data"}, el("thead", null, el("tr", null,
+        el("th", null, "case"), el("th", null, "metric"), el("th", null, "first run at new level"),
+        el("th", {class: "num"}, "before → after"), el("th", {class: "num"}, "ratio"), el("th", null, ""))));
+      var tb = el("tbody");
+      rows.forEach(function (x) {
+        var r = runs[x.c.index];
+        var cls = x.pending ? "warn" : (x.c.kind === "regression" ? "bad" : "good");
+        tb.appendChild(el("tr", {class: x.c.kind === "regression" && !x.pending ? "fail" : null},
+          el("td", {class: "mono"}, el("a", {href: caseLink("history.html", x["case"]), onclick: function (ev) { ev.preventDefault(); select(x["case"]); }}, x["case"])),
+          el("td", null, x.metric),
+          el("td", null, r ? runLabel(r) : ""),
+          el("td", {class: "num"}, x.pending ? "–" : (x.metric === "ns/op" ? fmtNs(x.c.before) + " → " + fmtNs(x.c.after) : fmtCount(x.c.before) + " → " + fmtCount(x.c.after))),
+          el("td", {class: "num"}, fmtX(x.c.ratio)),
+          el("td", null, el("span", {class: "badge " + cls}, x.pending ? "unconfirmed " + x.c.kind : x.c.kind))));
+      });
+      t.appendChild(tb);
+      changesBox.appendChild(t);
+    }
+
+    function drawList() {
+      listBox.innerHTML = "";
+      var shown = names.filter(M);
+      listBox.appendChild(el("div", {class: "muted"}, shown.length + " of " + names.length + " cases"));
+      var ul = el("ul");
+      shown.slice(0, 800).forEach(function (n) {
+        var h = H[n], badges = [];
+        flags(n).forEach(function (x) {
+          badges.push(el("span", {class: "badge " + (x[1].kind === "regression" ? "bad" : "good"), title: x[0] + " " + x[1].kind + " " + fmtX(x[1].ratio)}, (x[1].kind === "regression" ? "▲" : "▼") + x[0]));
+        });
+        if (h.ns_pending || h.ir_pending) badges.push(el("span", {class: "badge warn", title: "latest run off its level, unconfirmed"}, "?"));
+        ul.appendChild(el("li", {class: n === selected ? "active" : null},
+          el("a", {href: caseLink("history.html", n), onclick: function (ev) { ev.preventDefault(); select(n); }}, caseText(n)), badges));
+      });
+      listBox.appendChild(ul);
+    }
+
+    function select(name) {
+      selected = name;
+      state["case"] = name;
+      setHash({"case": name});
+      drawList();
+      drawDetail();
+      finish();
+    }
+
+    function historyChart(id, title, unit, series, spread, changesList, pending, fmt) {
+      var xs = runs.map(function (r) { return r.seq; });
+      var colors = [null].concat(series.map(function (s) { return s.color; }));
+      var box = el("div", {class: "plot"});
+      detail.appendChild(el("h3", null, title));
+      detail.appendChild(box);
+      var expected = series.filter(function (s) { return s.data.some(function (v) { return v != null; }); }).length;
+      var opts = {
+        width: chartWidth(box), height: 280,
+        scales: {x: {time: false, range: [0.5, runs.length + 0.5]}, y: {distr: 3, log: 10, range: logRange(spread)}},
+        axes: [{label: "run (commit order)", incrs: [1, 2, 5, 10, 20, 50, 100, 200],
+                values: function (u, sp) { return sp.map(function (v) { var r = runs[v - 1]; return r && Math.round(v) === v ? r.sha7 : ""; }); }},
+               {label: unit, size: 70, splits: logSplits, filter: keepAll, values: unit === "ns / op" ? axisNs : axisCount}],
+        series: [{label: "run"}].concat(series.map(function (s) {
+          return {label: s.label, stroke: s.color, width: s.width || 2, dash: s.dash, spanGaps: true,
+                  paths: s.stepped ? levelPaths : undefined,
+                  points: {show: s.points !== false, size: 7, fill: s.fill || s.color}, value: function (u, v) { return fmt(v); }};
+        })),
+        legend: {live: false},
+        cursor: {drag: {x: true, y: false}},
+        plugins: [whiskerPlugin(spread, colors), countPlugin(id, expected), {hooks: {
+          draw: function (u) {
+            var ctx = u.ctx, px = uPlot.pxRatio || 1;
+            ctx.save();
+            changesList.forEach(function (c) {
+              var x = u.valToPos(runs[c.index].seq - 0.5, "x", true);
+              ctx.strokeStyle = c.kind === "regression" ? "rgba(200,30,30,.8)" : "rgba(20,140,60,.8)";
+              ctx.lineWidth = 2 * px;
+              ctx.setLineDash([5 * px, 4 * px]);
+              ctx.beginPath(); ctx.moveTo(x, u.bbox.top); ctx.lineTo(x, u.bbox.top + u.bbox.height); ctx.stroke();
+              ctx.setLineDash([]);
+              ctx.fillStyle = ctx.strokeStyle;
+              ctx.font = (11 * px) + "px sans-serif";
+              ctx.fillText((c.kind === "regression" ? "▲ " : "▼ ") + fmtX(c.ratio), x + 4 * px, u.bbox.top + 12 * px);
+            });
+            if (pending) {
+              var x = u.valToPos(runs[pending.index].seq, "x", true);
+              var y = u.valToPos(series[1].data[pending.index], "y", true);
+              ctx.strokeStyle = "#d98200"; ctx.lineWidth = 2 * px;
+              ctx.beginPath(); ctx.arc(x, y, 9 * px, 0, 2 * Math.PI); ctx.stroke();
+            }
+            ctx.restore();
+          },
+          setCursor: function (u) {
+            var idx = u.cursor.idx;
+            if (idx == null || u.cursor.left < 0) { hideTip(); return; }
+            var r = runs[idx];
+            var lines = [el("div", {class: "tip-title"}, "#" + r.seq + " " + r.sha7 + (r.dirty ? " (dirty)" : "")),
+                         el("div", {class: "muted"}, (r.commit_date || r.run_date || "") + (r.profile ? " · profile " + r.profile : "")),
+                         el("div", {class: "tip-msg"}, r.message || "")];
+            series.forEach(function (s, i) {
+              var v = s.data[idx];
+              if (v == null || s.points === false) return;
+              var sp = spread[i + 1] && spread[i + 1][idx];
+              lines.push(el("div", null, el("span", {class: "swatch", style: "background:" + s.color}), s.label + ": " + fmt(v) + (sp ? " (min " + fmt(sp[0]) + ", max " + fmt(sp[1]) + ")" : "")));
+            });
+            showTip(u, lines);
+          }
+        }}]
+      };
+      var data = [xs].concat(series.map(function (s) { return s.data; }));
+      var u = new uPlot(opts, data, box);
+      u.over.addEventListener("mouseleave", hideTip);
+      allPlots.push({u: u, box: box, height: 280});
+    }
+
+    function LEVEL(data) {
+      return {label: "detected level", data: data, color: "rgba(120,130,150,.35)", width: 7, points: false, stepped: true};
+    }
+
+    function drawDetail() {
+      allPlots.forEach(function (p) { p.u.destroy(); });
+      allPlots = [];
+      report.charts = {};
+      detail.innerHTML = "";
+      if (!selected) { detail.appendChild(el("p", {class: "muted"}, "No cases.")); return; }
+      var h = H[selected];
+      var prof = profileByCase[selected];
+      detail.appendChild(el("h2", {class: "mono", id: "selected-case"}, selected));
+      detail.appendChild(el("p", {class: "links"},
+        el("a", {href: caseLink("index.html", selected)}, "cost chart"), " · ",
+        el("a", {href: caseLink("ratios.html", selected)}, "ratios"),
+        prof ? [" · ", el("a", {href: "profiles/" + prof.dir + "/" + prof.files[0]}, "profile: " + prof.files[0])] : null,
+        " · noise σ ≈ " + (100 * h.sigma).toFixed(1) + " %"));
+      // The detected level goes first, so the measurements draw over it.
+      var nsSeries = [LEVEL(h.ns_level), {label: "C++ median", data: h.ns, color: "hsl(212,75%,42%)"}];
+      var nsSpread = [null, null, h.ns.map(function (v, i) { return v == null ? null : [h.lo[i], h.hi[i]]; })];
+      if (h.py) { nsSeries.push({label: "Python median", data: h.py, color: "hsl(352,75%,45%)", dash: [7, 4], fill: "#fff"}); nsSpread.push(null); }
+      historyChart("history-ns", "ns / op", "ns / op", nsSeries, nsSpread, h.ns_changes || [], h.ns_pending, fmtNs);
+      if (h.ir) {
+        historyChart("history-ir", "Ir / op (callgrind instructions, gate.json)", "Ir / op",
+          [LEVEL(h.ir_level), {label: "Ir/op", data: h.ir, color: "hsl(150,60%,32%)"}],
+          [null, null, null], h.ir_changes || [], h.ir_pending, fmtCount);
+      } else {
+        detail.appendChild(el("p", {class: "muted"}, "No Ir/op for this case (gate.json absent or the case is not gated)."));
+      }
+    }
+
+    onFilter = function (m) { M = m; drawChanges(); drawList(); };
+    drawChanges();
+    drawList();
+    drawDetail();
+    var runsTable = el("table", {class: "data"}, el("thead", null, el("tr", null,
+      el("th", null, "#"), el("th", null, "commit"), el("th", null, "date"), el("th", null, "message"),
+      el("th", null, "profile"), el("th", null, "benchmark lib"), el("th", {class: "num"}, "C++ / Python cases"))));
+    var tb = el("tbody");
+    runs.forEach(function (r) {
+      tb.appendChild(el("tr", null, el("td", null, String(r.seq)), el("td", {class: "mono", title: r.sha}, r.sha7 + (r.dirty ? "+dirty" : "")),
+        el("td", null, r.commit_date || r.run_date || ""), el("td", null, r.message), el("td", null, r.profile),
+        el("td", {class: /debug/i.test(r.library_build_type) ? "warn" : null}, r.library_build_type), el("td", {class: "num"}, r.n_cpp + " / " + r.n_py)));
+    });
+    runsTable.appendChild(tb);
+    main.appendChild(el("section", {class: "card"}, el("h2", null, "Runs (" + runs.length + ")"), runsTable));
+    finish();
+  }
+
+  // ---------------------------------------------------------------- profiles page
+  function renderProfiles() {
+    var main = document.getElementById("main");
+    renderContext(latest, "(latest run)");
+    var M = matcher(state.q);
+    function draw() {
+      main.innerHTML = "";
+      var ps = (D.profiles || []).filter(function (p) { return M(p["case"] || p.dir); });
+      report.tables.profiles = ps.length;
+      var sec = el("section", {class: "card"}, el("h2", null, "Profiles (results/profiles)"));
+      if (!(D.profiles || []).length) {
+        sec.appendChild(el("p", {class: "muted"}, "No profiles in results/profiles/ yet."));
+      } else {
+        var t = el("table", {class: "data"}, el("thead", null, el("tr", null, el("th", null, "directory"), el("th", null, "case"), el("th", null, "files"))));
+        var tb = el("tbody");
+        ps.forEach(function (p) {
+          tb.appendChild(el("tr", null, el("td", {class: "mono"}, p.dir),
+            el("td", {class: "mono"}, p["case"] ? el("a", {href: caseLink("history.html", p["case"])}, p["case"]) : "–"),
+            el("td", null, p.files.map(function (f) { return el("a", {class: "file", href: "profiles/" + p.dir + "/" + f}, f); }))));
+        });
+        t.appendChild(tb);
+        sec.appendChild(t);
+      }
+      main.appendChild(sec);
+      finish();
+    }
+    onFilter = function (m) { M = m; draw(); };
+    draw();
+  }
+
+  // ---------------------------------------------------------------- main
+  var finished = false;
+  function finish() {
+    publish();
+    if (!finished) {
+      finished = true;
+      // uPlot draws in a microtask; mark ready after it.
+      setTimeout(function () {
+        if (getHash().selftest === "hover") hoverSelfTest();
+        publish();
+        document.documentElement.setAttribute("data-ready", "1");
+      }, 0);
+    }
+  }
+
+  // #selftest=hover (used by tests/dashboard/e2e.py): moves the mouse over
+  // every chart with real events so the tooltip code runs, counts the
+  // tooltips shown, and leaves one open on the first chart for a screenshot.
+  function hoverSelfTest() {
+    var h = {plots: allPlots.length, moves: 0, tooltips: 0};
+    function move(u, cx, cy) {
+      var r = u.over.getBoundingClientRect();
+      u.over.dispatchEvent(new MouseEvent("mousemove", {clientX: r.left + cx, clientY: r.top + cy, bubbles: true}));
+      h.moves++;
+      if (!tip.hidden) h.tooltips++;
+    }
+    allPlots.forEach(function (p) {
+      var u = p.u, w = u.over.clientWidth, hh = u.over.clientHeight;
+      for (var f = 0.05; f < 1; f += 0.1) move(u, f * w, (1 - f) * hh);
+      u.over.dispatchEvent(new MouseEvent("mouseleave", {bubbles: false}));
+    });
+    if (allPlots.length) {
+      var u = allPlots[0].u, n = u.data[0].length, idx = Math.round(0.75 * (n - 1));
+      for (var si = 1; si < u.series.length; si++) {
+        var v = u.data[si][idx];
+        if (v != null && u.series[si].points.show !== false && u.series[si].label !== "detected level") {
+          move(u, u.valToPos(u.data[0][idx], "x"), u.valToPos(v, "y"));
+          break;
+        }
+      }
+    }
+    report.hover = h;
+  }
+
+  var footer = document.getElementById("footer");
+  if (footer) {
+    footer.appendChild(el("span", null, "Built " + ((D && D.generated) || "?") + " by scripts/dashboard from " + runs.length + " run(s) · charts: uPlot · "));
+    footer.appendChild(el("a", {href: "https://github.com/leeoniya/uPlot"}, "uPlot (MIT)"));
+  }
+
+  if (!D) {
+    window.EVICTLAB_RECORD_ERROR && window.EVICTLAB_RECORD_ERROR("data", "data.js did not load");
+    finish();
+    return;
+  }
+  ({cost: renderCost, ratios: renderRatios, history: renderHistory, profiles: renderProfiles}[page] || renderCost)();
+})();

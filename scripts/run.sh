@@ -1,0 +1,101 @@
+#!/usr/bin/env bash
+# The main job: build in Release, run the benchmark suite's quick profile
+# (or --full) with repetitions and random interleaving, run the Python model
+# of the original on the same cases, and publish one run directory
+#   results/runs/<UTC time>_<short sha>/
+# with cpp.json, python.json (Google Benchmark JSON), context.json and
+# summary.md / summary.csv. Installs missing Debian packages first.
+#
+#   scripts/run.sh [--full] [--no-python] [--reps N] [--min-time SECONDS]
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+profile=quick
+python=1
+reps=""
+min_time=""
+while (($#)); do
+  case "$1" in
+    --full) profile=full ;;
+    --no-python) python=0 ;;
+    --reps) reps=$2; shift ;;
+    --min-time) min_time=$2; shift ;;
+    -h|--help) sed -n '2,11p' "$0"; exit 0 ;;
+    *) echo "scripts/run.sh: unknown option '$1' (see --help)" >&2; exit 2 ;;
+  esac
+  shift
+done
+
+if [[ $profile == quick ]]; then
+  small="1024,16384"; large=(262144 1048576); py_entries="1024,16384,262144,1048576"
+  reps=${reps:-3}; min_time=${min_time:-0.05}
+else
+  small="1024,4096,16384,65536"; large=(262144 1048576 4194304)
+  py_entries="1024,4096,16384,65536,262144,1048576,4194304"
+  reps=${reps:-5}; min_time=${min_time:-0.1}
+fi
+
+scripts/deps.sh
+cmake -S . -B build -G Ninja -DCMAKE_BUILD_TYPE=Release >/dev/null
+cmake --build build -j "$(nproc)" --target evictlab_bench evictlab_cli
+
+sha=$(git rev-parse --short=7 HEAD 2>/dev/null || echo nogit)
+run_dir="results/runs/$(date -u +%Y%m%dT%H%M%SZ)_${sha}"
+parts=$(mktemp -d)
+trap 'rm -rf "$parts"' EXIT
+mkdir -p "$run_dir"
+echo "== evictlab $profile profile -> $run_dir"
+
+bench() {  # bench NAME ENTRIES FILTER
+  local name=$1 entries=$2 filter=$3
+  echo "-- C++ $name (entries $entries)"
+  build/evictlab_bench --evictlab_entries="$entries" \
+    --benchmark_filter="$filter" \
+    --benchmark_repetitions="$reps" \
+    --benchmark_enable_random_interleaving=true \
+    --benchmark_min_time="$min_time" \
+    --benchmark_out="$parts/$name.json" --benchmark_out_format=json \
+    --benchmark_format=console >"$parts/$name.log" 2>&1 || {
+      tail -n 20 "$parts/$name.log" >&2
+      echo "scripts/run.sh: evictlab_bench failed ($name)" >&2
+      exit 1
+    }
+  if grep -q '"error_occurred": true' "$parts/$name.json"; then
+    grep -B2 '"error_message"' "$parts/$name.json" >&2 || true
+    echo "scripts/run.sh: a benchmark failed its result check ($name)" >&2
+    exit 1
+  fi
+}
+
+start=$SECONDS
+# Small caches: everything in one interleaved process (the built caches are
+# small enough to keep them all and share them across cases).
+bench small "$small" '.*'
+# Large caches: one process per KV kind x key kind, interleaving the four
+# policies' cases over caches built once; the floor on its own.
+for n in "${large[@]}"; do
+  bench "floor_$n" "$n" "^BM_MemoryFloor/entries:$n\$"
+  for kv in tensor bytearray kvobj disk; do
+    for key in str cek; do
+      bench "${kv}_${key}_$n" "$n" "^BM_UpdateOn(Get|Put)/[^/]+/$kv/$key/entries:$n/"
+    done
+  done
+done
+scripts/lib/merge_gbench.py "$run_dir/cpp.json" "$parts"/*.json
+echo "   C++ suite: $((SECONDS - start)) s"
+
+if ((python)); then
+  start=$SECONDS
+  echo "-- Python model of the original (python3-torch)"
+  /usr/bin/python3 scripts/pybench.py --entries "$py_entries" \
+    --repetitions "$reps" --out "$run_dir/python.json"
+  echo "   Python model: $((SECONDS - start)) s"
+fi
+
+/usr/bin/python3 scripts/lib/context.py "$run_dir" "$profile" build
+/usr/bin/python3 scripts/summarize.py "$run_dir"
+echo
+echo "Summary: $run_dir/summary.md"
+if [[ -x scripts/dashboard ]]; then
+  scripts/dashboard --results results --out results/site
+fi

@@ -1,0 +1,324 @@
+#!/usr/bin/python3
+"""End-to-end test of the dashboard in headless Debian Chromium.
+
+Usage: tests/dashboard/e2e.py [SCREENSHOT.png]   (or tests/dashboard/e2e.sh)
+       screenshot path also from $DASHBOARD_E2E_SCREENSHOT;
+       default <repo>/build/dashboard-e2e.png (plus -ratios.png, -history.png).
+
+Builds the site from tests/dashboard/fixtures/results into a temp dir, opens
+each page from file:// in /usr/bin/chromium (installed with apt-get when
+missing and running as root) and fails on:
+  - any console message or uncaught exception: the page's first script
+    (assets/errors.js) records uncaught errors, unhandled rejections, failed
+    resource loads and console.error/warn into <html data-errors>, read back
+    with --dump-dom; and Chromium's own log (--enable-logging=stderr) is
+    scanned for CONSOLE lines, which also catches errors thrown before that
+    script ran;
+  - a page that did not finish rendering (<html data-ready>);
+  - a chart that did not draw its expected number of series (each chart
+    reports the series uPlot actually drew, checked against both the
+    generator's expectation and the numbers fixed below for the fixtures);
+  - an empty ratio table, or other tables with the wrong row count.
+Then it proves that these checks bite: it injects an uncaught exception, a
+console.error, an error thrown before the recorder, and a broken data file into
+copies of the site, and fails unless each is caught. Standard library only.
+"""
+
+import concurrent.futures
+import html.parser
+import json
+import os
+import re
+import shutil
+import struct
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.parse
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+REPO = os.path.dirname(os.path.dirname(HERE))
+FIXTURES = os.path.join(HERE, "fixtures", "results")
+CHROMIUM = "/usr/bin/chromium"
+FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic",
+         "--no-first-run", "--disable-background-networking",
+         "--disable-component-update", "--disable-sync",
+         "--hide-scrollbars"]
+
+REGRESSION = "BM_UpdateOnGet/lru/kvobj/cek/entries:1048576/dist:uniform"
+PENDING = "BM_UpdateOnGet/naive_lru/kvobj/cek/entries:16384/dist:uniform"
+FIRST_RUN = "20251117T091500Z_3f9a1c2"
+
+# Expected series per chart for the fixtures (see make_fixtures.py): uniform
+# and evictions:1 have 5 C++ + 3 Python + MemoryFloor; zipf, evictions:0/8
+# the core lru/naive_lru pair (+ Python lru for zipf) + floor; illegal lru +
+# floor. History: detected level + C++ + Python; Ir: level + Ir.
+PAGES = [
+    ("index.html", "selftest=hover", {
+        "charts": {"cost-updateonget-dist-uniform": 9,
+                   "cost-updateonget-dist-zipf": 4,
+                   "cost-updateonput-evictions-1": 9,
+                   "cost-updateonput-evictions-0": 3,
+                   "cost-updateonput-evictions-8": 3,
+                   "cost-updateonput-status-illegal": 2},
+        "tables": {"getsize": 12}, "hover": 6}),
+    ("index.html", "q=naive_lru&case=" + PENDING, {
+        "charts": {"cost-updateonget-dist-uniform": 2,
+                   "cost-updateonget-dist-zipf": 2,
+                   "cost-updateonput-evictions-1": 2,
+                   "cost-updateonput-evictions-0": 2,
+                   "cost-updateonput-evictions-8": 2},
+        "tables": {"getsize": 0}, "text": ["Selected: " + PENDING]}),
+    ("ratios.html", "", {"charts": {}, "tables": {"ratios": 120}}),
+    ("ratios.html", "run=%s&case=%s" % (FIRST_RUN, REGRESSION),
+     {"charts": {}, "tables": {"ratios": 22}}),
+    ("history.html", "case=%s&selftest=hover" % REGRESSION, {
+        "charts": {"history-ns": 3, "history-ir": 2}, "hover": 2,
+        "tables": {"changes": 3}, "text": ["detected level", "regression"]}),
+    ("history.html", "", {"charts": {"history-ns": 3, "history-ir": 2},
+                          "tables": {"changes": 3}}),
+    ("profiles.html", "", {"charts": {}, "tables": {"profiles": 1},
+                           "text": ["flame.html"]}),
+]
+
+
+def log(*a):
+    print("[e2e]", *a, flush=True)
+
+
+def ensure_chromium():
+    if os.access(CHROMIUM, os.X_OK):
+        return
+    if os.geteuid() != 0:
+        sys.exit("e2e: %s is missing; install it with "
+                 "'apt-get install -y chromium' (needs root)" % CHROMIUM)
+    log("installing chromium with apt-get")
+    env = dict(os.environ, DEBIAN_FRONTEND="noninteractive")
+    subprocess.run(["apt-get", "update", "-q"], check=True, env=env,
+                   stdout=subprocess.DEVNULL)
+    subprocess.run(["apt-get", "install", "-y", "-q", "chromium"], check=True,
+                   env=env, stdout=subprocess.DEVNULL)
+    if not os.access(CHROMIUM, os.X_OK):
+        sys.exit("e2e: chromium did not install")
+
+
+def chromium(args, url, timeout=90):
+    """Runs one headless Chromium with a fresh profile; returns (out, err)."""
+    profile = tempfile.mkdtemp(prefix="e2e-chromium-")
+    try:
+        p = subprocess.run(
+            [CHROMIUM] + FLAGS + ["--user-data-dir=" + profile] + args + [url],
+            capture_output=True, text=True, timeout=timeout,
+            stdin=subprocess.DEVNULL)
+        return p.stdout, p.stderr
+    finally:
+        shutil.rmtree(profile, ignore_errors=True)
+
+
+class RootAttrs(html.parser.HTMLParser):
+    def __init__(self):
+        super().__init__()
+        self.attrs = None
+
+    def handle_starttag(self, tag, attrs):
+        if tag == "html" and self.attrs is None:
+            self.attrs = dict(attrs)
+
+
+def url_of(site, page, frag):
+    u = "file://" + urllib.parse.quote(os.path.join(site, page))
+    return u + ("#" + frag if frag else "")
+
+
+def check_page(site, page, frag, expect, shot=None, size=(1400, 1000)):
+    """Loads one page (and screenshots it to `shot` when given); returns a
+    list of problems (empty = pass)."""
+    url = url_of(site, page, frag)
+    args = ["--enable-logging=stderr", "--v=0", "--virtual-time-budget=3000",
+            "--window-size=%d,%d" % size, "--dump-dom"]
+    if shot:
+        os.makedirs(os.path.dirname(os.path.abspath(shot)), exist_ok=True)
+        if os.path.exists(shot):
+            os.remove(shot)
+        args.append("--screenshot=" + os.path.abspath(shot))
+    out, err = chromium(args, url)
+    problems = []
+    if shot:
+        dims = png_size(shot) if os.path.exists(shot) else None
+        if dims != size or os.path.getsize(shot) < 20000:
+            problems.append("screenshot %s not written properly (%s)" % (
+                shot, dims))
+    for line in err.splitlines():
+        if ":CONSOLE" in line:
+            problems.append("console: " + line.split("] ", 1)[-1])
+    p = RootAttrs()
+    p.feed(out)
+    attrs = p.attrs or {}
+    if not out.strip():
+        problems.append("empty DOM dump (chromium failed?): " + err[-400:])
+        return problems
+    try:
+        errors = json.loads(attrs.get("data-errors", "null"))
+    except ValueError:
+        errors = ["unreadable data-errors"]
+    if errors is None:
+        problems.append("errors.js did not run")
+    elif errors:
+        problems.extend("page error: %s" % e for e in errors)
+    if attrs.get("data-ready") != "1":
+        problems.append("page did not finish rendering (no data-ready)")
+    try:
+        report = json.loads(attrs.get("data-report", "{}"))
+    except ValueError:
+        report = {}
+    charts = report.get("charts", {})
+    for cid, n in expect.get("charts", {}).items():
+        got = charts.get(cid)
+        if not got:
+            problems.append("chart %s missing" % cid)
+            continue
+        if got["expected"] != n or got["drawn"] != n:
+            problems.append("chart %s: drew %s series, generator expected "
+                            "%s, test expects %d" % (cid, got["drawn"],
+                                                     got["expected"], n))
+    extra = set(charts) - set(expect.get("charts", {}))
+    if extra:
+        problems.append("unexpected charts: %s" % sorted(extra))
+    for tid, n in expect.get("tables", {}).items():
+        got = report.get("tables", {}).get(tid)
+        if got != n:
+            problems.append("table %s: %s rows, expected %d" % (tid, got, n))
+    if "hover" in expect:
+        # #selftest=hover: real mouse events over every chart; each must
+        # have shown tooltips (and any error in that code is caught above).
+        h = report.get("hover") or {}
+        if h.get("plots") != expect["hover"] or h.get("tooltips", 0) < \
+                expect["hover"]:
+            problems.append("hover self-test: %s, expected tooltips on %d "
+                            "charts" % (h, expect["hover"]))
+    if page == "ratios.html" and not report.get("tables", {}).get("ratios"):
+        problems.append("ratio table has no rows")
+    for t in expect.get("text", []):
+        if t not in out:
+            problems.append("text %r not on the page" % t)
+    return problems
+
+
+def png_size(path):
+    with open(path, "rb") as f:
+        head = f.read(24)
+    if head[:8] != b"\x89PNG\r\n\x1a\n":
+        return None
+    return struct.unpack(">II", head[16:24])
+
+
+def inject(site, tmp, name, page, where, snippet=None, data_js=None):
+    """A copy of the site with one fault planted."""
+    bad = os.path.join(tmp, name)
+    shutil.copytree(site, bad)
+    if snippet is not None:
+        f = os.path.join(bad, page)
+        with open(f) as fh:
+            s = fh.read()
+        s = s.replace(where, snippet + where, 1) if where == "<script" else \
+            s.replace(where, where + snippet, 1)
+        with open(f, "w") as fh:
+            fh.write(s)
+    if data_js is not None:
+        with open(os.path.join(bad, "data.js"), "w") as fh:
+            fh.write(data_js)
+    return bad
+
+
+def main():
+    t0 = time.time()
+    shot = (sys.argv[1] if len(sys.argv) > 1 else
+            os.environ.get("DASHBOARD_E2E_SCREENSHOT")
+            or os.path.join(REPO, "build", "dashboard-e2e.png"))
+    ensure_chromium()
+    ver = subprocess.run([CHROMIUM, "--version"], capture_output=True,
+                         text=True).stdout.strip()
+    log(ver)
+    tmp = tempfile.mkdtemp(prefix="dashboard-e2e-")
+    failures = []
+    try:
+        site = os.path.join(tmp, "site")
+        built = subprocess.run(
+            ["/usr/bin/python3", os.path.join(REPO, "scripts", "dashboard"),
+             "--results", FIXTURES, "--out", site],
+            capture_output=True, text=True, check=True).stdout.strip()
+        log("built", built)
+        base, ext = os.path.splitext(shot)
+        shots = {0: (shot, (1400, 1900)),
+                 2: (base + "-ratios" + ext, (1400, 1300)),
+                 4: (base + "-history" + ext, (1400, 1300))}
+        jobs = []
+        for i, (page, frag, expect) in enumerate(PAGES):
+            path, size = shots.get(i, (None, (1400, 1000)))
+            name = page + ("#" + frag if frag else "")
+            jobs.append((name, False, (site, page, frag, expect, path, size)))
+
+        # Negative controls: each planted fault must be caught, and by the
+        # channel named (page = the in-page recorder, console = Chromium's
+        # log), so both channels are shown to work.
+        index_expect = {k: v for k, v in PAGES[0][2].items() if k != "hover"}
+        controls = [
+            ("uncaught exception",
+             "page error: uncaught: Uncaught TypeError: window.notAFunction",
+             inject(
+                site, tmp, "bad-throw", "index.html", "</body>",
+                "<script>setTimeout(function () { "
+                "window.notAFunction(); }, 0);</script>")),
+            ("console.error", "page error: console.error", inject(
+                site, tmp, "bad-console", "index.html", "</body>",
+                "<script>console.error('injected console error');"
+                "</script>")),
+            ("error before the recorder", "console: \"Uncaught Error: early",
+             inject(site, tmp, "bad-early", "index.html", "<script",
+                    "<script>throw new Error('early injected error');"
+                    "</script>")),
+            ("console.log", "console: \"injected log", inject(
+                site, tmp, "bad-log", "index.html", "</body>",
+                "<script>console.log('injected log');</script>")),
+            ("broken data", "chart cost-updateonget-dist-uniform missing",
+             inject(site, tmp, "bad-data", "index.html", "", None,
+                    data_js="window.EVICTLAB_DATA = {\"runs\": [{\"id\": "
+                    "1}], \"charts\": {}, \"getsize\": {}};\n")),
+        ]
+        for what, needle, bad_site in controls:
+            jobs.append((what, needle, (bad_site, "index.html", "",
+                                        index_expect, None, (1400, 1000))))
+        # Chromium spends most of its time starting up: run a few at once.
+        with concurrent.futures.ThreadPoolExecutor(3) as pool:
+            results = list(pool.map(lambda j: check_page(*j[2]), jobs))
+        for (name, needle, args), problems in zip(jobs, results):
+            if needle is False:
+                if problems:
+                    failures.append(name)
+                    log("FAIL", name)
+                    for p in problems:
+                        log("   ", p)
+                else:
+                    log("ok  ", name, json.dumps(args[3].get("charts") or
+                                                 args[3].get("tables")))
+                    if args[4]:
+                        log("ok   screenshot", args[4])
+            elif any(p.startswith(needle) for p in problems):
+                log("ok   negative control caught:", name, "->",
+                    [p[:100] for p in problems if p.startswith(needle)][0])
+            else:
+                failures.append("negative control not caught: " + name)
+                log("FAIL negative control not caught as %r: %s" % (
+                    needle, name), problems)
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+    dt = time.time() - t0
+    total = len(jobs)
+    print("dashboard e2e: %d passed, %d failed (%.1f s)" % (
+        total - len(failures), len(failures), dt))
+    return 1 if failures else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,346 @@
+#!/usr/bin/python3
+"""Writes the dashboard's test fixtures under tests/dashboard/fixtures/results/.
+
+Deterministic (seeded), so rerunning it reproduces the committed files. The
+numbers are made up but shaped like real runs of docs/WORKLOADS.md on a
+2-core machine: Google Benchmark 1.7.1 JSON with 3 repetitions and the
+mean/median/stddev/cv aggregates, the same schema for python.json, a
+context.json, a gate.json, and one profile directory.
+
+Five runs in commit order (a change needs two runs after it to be confirmed,
+so fewer runs could never show one):
+  1-4 profile "quick" (a subset of cases, as a quick CI profile would run),
+  5   profile "full" (every chart, target and GetSize case).
+Planted for the tests:
+  - a real regression: BM_UpdateOnGet/lru/kvobj/cek/entries:1048576/dist:uniform
+    gets 30 % slower (and 22 % more Ir/op) from run 4 on;
+  - one noisy run: BM_UpdateOnPut/lru/kvobj/cek/entries:65536/evictions:1 is
+    45 % slower in run 3 only (must NOT be flagged);
+  - an unconfirmed jump: BM_UpdateOnGet/naive_lru/kvobj/cek/entries:16384/
+    dist:uniform is 25 % slower in the last run only (flagged "pending");
+  - a case skipped with an error in run 5;
+  - targets both met and not met (see tests).
+"""
+
+import json
+import math
+import os
+import random
+import shutil
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+OUT = os.path.join(HERE, "fixtures", "results")
+
+SIZES_FULL = [1024, 4096, 16384, 65536, 262144, 1048576]
+SIZES_QUICK = [1024, 16384, 65536, 1048576]
+REPS = 3
+
+RUNS = [
+    ("20251117T091500Z", "3f9a1c2d5e6b7a8c9d0e1f2a3b4c5d6e7f809152",
+     "2025-11-17T08:58:41+00:00", "lru: port LRUEvictor over an intrusive list",
+     "quick", False),
+    ("20251118T140200Z", "8b7d4e0a1c2f3e4d5c6b7a8f9e0d1c2b3a4f5e61",
+     "2025-11-18T13:40:12+00:00", "bench: zipf draws through a fixed permutation",
+     "quick", True),
+    ("20251119T101000Z", "c41e9a7f0b1c2d3e4f5a6b7c8d9e0f1a2b3c4d5e",
+     "2025-11-19T09:51:30+00:00", "key: cache CacheEngineKey hashes",
+     "quick", True),
+    ("20251120T163000Z", "51d0b3f7e6d5c4b3a2f1e0d9c8b7a6f5e4d3c2b1",
+     "2025-11-20T16:05:55+00:00", "lru: keep nodes in a slab allocator",
+     "quick", True),
+    ("20251121T111500Z", "e07f6a9c8b7a6d5e4f3c2b1a0f9e8d7c6b5a4f3e",
+     "2025-11-21T10:49:03+00:00", "ci: run the gate on every push",
+     "full", True),
+]
+
+FLOOR = {1024: 1.6, 4096: 2.9, 16384: 4.8, 65536: 9.5, 262144: 38.0,
+         1048576: 84.0}
+GET_LRU = {1024: 11.5, 4096: 13.0, 16384: 17.0, 65536: 31.0, 262144: 95.0,
+           1048576: 190.0}
+GET_NAIVE = {1024: 19.0, 4096: 23.0, 16384: 33.0, 65536: 70.0, 262144: 210.0,
+             1048576: 430.0}
+GET_PY = {1024: 178.0, 4096: 182.0, 16384: 196.0, 65536: 240.0, 262144: 460.0,
+          1048576: 720.0}
+PUT_LRU = {1024: 29.0, 4096: 32.0, 16384: 40.0, 65536: 66.0, 262144: 180.0,
+           1048576: 340.0}
+PUT_PY = {1024: 980.0, 4096: 1000.0, 16384: 1050.0, 65536: 1150.0,
+          262144: 1500.0, 1048576: 2100.0}
+GETSIZE = {"field_read": 0.62, "kvobj": 0.71, "disk": 0.74, "bytearray": 1.02}
+GETSIZE_PY = {"field_read": 38.0, "kvobj": 55.0, "disk": 58.0,
+              "bytearray": 62.0}
+
+REGRESSION = "BM_UpdateOnGet/lru/kvobj/cek/entries:1048576/dist:uniform"
+NOISY = "BM_UpdateOnPut/lru/kvobj/cek/entries:65536/evictions:1"
+PENDING = "BM_UpdateOnGet/naive_lru/kvobj/cek/entries:16384/dist:uniform"
+ERRORED = "BM_UpdateOnPut/naive_lru/kvobj/cek/entries:1048576/evictions:8"
+PROFILED = REGRESSION
+
+
+def combos(full):
+    """(policy, kv, key) triples of a run."""
+    if not full:
+        return [("lru", "kvobj", "cek"), ("naive_lru", "kvobj", "cek")]
+    return [("lru", "kvobj", "cek"), ("lru", "tensor", "cek"),
+            ("lru", "kvobj", "str"), ("naive_lru", "kvobj", "cek"),
+            ("dummy", "kvobj", "cek")]
+
+
+def core(pol, kv, key):
+    """The combos that get every variant (zipf, evictions 0/8) in a full run;
+    the others only the main ones, to keep the fixtures small."""
+    return kv == "kvobj" and key == "cek" and pol in ("lru", "naive_lru")
+
+
+def cpp_cases(full):
+    """[(name, base ns/op, counters)] of the C++ suite for a run."""
+    sizes = SIZES_FULL if full else SIZES_QUICK
+    out = []
+    tensors = ["tensor/dtype:%s/rank:%d/view:%s" % (d, r, v)
+               for d in ("bfloat16", "float32") for r in (1, 5)
+               for v in ("contiguous", "narrow")] if full else []
+    for kv in (["field_read", "kvobj", "disk", "bytearray"] if full
+               else ["field_read", "kvobj"]):
+        out.append(("BM_GetSize/" + kv, GETSIZE[kv], {}))
+    for t in tensors:
+        base = 1.21 * (1.34 if "rank:5" in t else 1.0) * (
+            1.11 if "narrow" in t else 1.0) * (1.04 if "float32" in t else 1.0)
+        out.append(("BM_GetSize/" + t, base, {}))
+    for pol, kv, key in combos(full):
+        f = {"lru": 1.0, "lru_strict": 1.15}.get(pol, 1.0)
+        f *= 1.03 if kv == "tensor" else 1.0
+        f *= 1.35 if key == "str" else 1.0
+        for n in sizes:
+            for dist in (("uniform", "zipf") if full and core(pol, kv, key)
+                         else ("uniform",)):
+                if pol == "dummy":
+                    base = 1.9
+                elif pol == "naive_lru":
+                    base = GET_NAIVE[n]
+                else:
+                    base = GET_LRU[n] * f
+                if dist == "zipf":
+                    base *= 0.95 if n <= 16384 else 0.7
+                out.append(("BM_UpdateOnGet/%s/%s/%s/entries:%d/dist:%s" % (
+                    pol, kv, key, n, dist), base,
+                    {"evictions": 0, "bytes_per_entry": 96 + 24 * (
+                        pol == "naive_lru")}))
+            variants = ((1, 0, 8, "illegal") if full and core(pol, kv, key)
+                        else (1,))
+            for v in variants:
+                if pol == "dummy":
+                    base = 12.0
+                elif pol == "naive_lru":
+                    base = PUT_LRU[n] * 1.9
+                else:
+                    base = PUT_LRU[n] * f
+                if v == 0:
+                    base *= 0.8
+                elif v == 8:
+                    base *= 3.2
+                elif v == "illegal":
+                    base = 2.4
+                    if pol != "lru":
+                        continue
+                suffix = ("status:illegal" if v == "illegal"
+                          else "evictions:%d" % v)
+                ev = 0 if v in ("illegal", 0) or pol == "dummy" else v
+                out.append(("BM_UpdateOnPut/%s/%s/%s/entries:%d/%s" % (
+                    pol, kv, key, n, suffix), base,
+                    {"evictions": ev, "bytes_per_entry": 96 + 24 * (
+                        pol == "naive_lru")}))
+    for n in sizes:
+        out.append(("BM_MemoryFloor/entries:%d" % n, FLOOR[n], {}))
+    return out
+
+
+def py_cases(full):
+    sizes = SIZES_FULL if full else SIZES_QUICK
+    out = []
+    for kv in (["field_read", "kvobj", "disk", "bytearray"] if full
+               else ["kvobj"]):
+        out.append(("BM_GetSize/" + kv, GETSIZE_PY[kv], {}))
+    pys = [("lru", "kvobj", "cek")]
+    if full:
+        pys += [("lru", "kvobj", "str"), ("dummy", "kvobj", "cek")]
+    for pol, kv, key in pys:
+        f = 0.55 if key == "str" else 1.0
+        for n in sizes:
+            for dist in (("uniform", "zipf") if full and key == "cek"
+                         and pol == "lru" else ("uniform",)):
+                base = 95.0 if pol == "dummy" else GET_PY[n] * f
+                if dist == "zipf":
+                    base *= 0.9
+                out.append(("BM_UpdateOnGet/%s/%s/%s/entries:%d/dist:%s" % (
+                    pol, kv, key, n, dist), base, {"evictions": 0}))
+            base = 310.0 if pol == "dummy" else PUT_PY[n] * (
+                0.75 if key == "str" else 1.0)
+            out.append(("BM_UpdateOnPut/%s/%s/%s/entries:%d/evictions:1" % (
+                pol, kv, key, n), base, {"evictions": 0 if pol == "dummy"
+                                         else 1}))
+    return out
+
+
+def records(cases, rng, run_idx, errored=()):
+    """Google Benchmark 1.7.1 records: REPS iterations + 4 aggregates."""
+    recs = []
+    for fam_idx, (name, base, counters) in enumerate(cases):
+        level = base * math.exp(rng.gauss(0, 0.01))
+        if name == REGRESSION and run_idx >= 3:
+            level *= 1.30
+        if name == NOISY and run_idx == 2:
+            level *= 1.45
+        if name == PENDING and run_idx == 4:
+            level *= 1.25
+        common = {"name": name, "family_index": fam_idx,
+                  "per_family_instance_index": 0, "run_name": name,
+                  "run_type": "iteration", "repetitions": REPS}
+        if name in errored:
+            for r in range(REPS):
+                recs.append(dict(common, repetition_index=r, threads=1,
+                                 iterations=0, real_time=0.0, cpu_time=0.0,
+                                 time_unit="ns", error_occurred=True,
+                                 error_message="evicted keys differ from "
+                                 "the reference at op 0"))
+            continue
+        times = []
+        for r in range(REPS):
+            t = level * math.exp(rng.gauss(0, 0.015))
+            times.append(t)
+            rec = dict(common, repetition_index=r, threads=1,
+                       iterations=max(1, int(2e8 / t) // 1000 * 1000),
+                       real_time=round(t, 4), cpu_time=round(t * 0.998, 4),
+                       time_unit="ns",
+                       items_per_second=round(1e9 / t, 1))
+            rec.update(counters)
+            recs.append(rec)
+        mean = sum(times) / REPS
+        med = sorted(times)[REPS // 2]
+        sd = math.sqrt(sum((t - mean) ** 2 for t in times) / (REPS - 1))
+        for agg, v, unit in (("mean", mean, "time"), ("median", med, "time"),
+                             ("stddev", sd, "time"),
+                             ("cv", sd / mean, "percentage")):
+            recs.append({"name": name + "_" + agg, "family_index": fam_idx,
+                         "per_family_instance_index": 0, "run_name": name,
+                         "run_type": "aggregate", "repetitions": REPS,
+                         "threads": 1, "aggregate_name": agg,
+                         "aggregate_unit": unit, "iterations": REPS,
+                         "real_time": round(v, 4) if unit == "time"
+                         else round(v, 6),
+                         "cpu_time": round(v * 0.998, 4) if unit == "time"
+                         else round(v, 6),
+                         "time_unit": "ns"})
+    return recs
+
+
+def dump_gbench(path, context, recs):
+    """Google Benchmark's layout, one benchmark record per line (compact)."""
+    with open(path, "w") as f:
+        f.write('{\n  "context": %s,\n  "benchmarks": [\n' %
+                json.dumps(context))
+        f.write(",\n".join("    " + json.dumps(r) for r in recs))
+        f.write("\n  ]\n}\n")
+
+
+def ir_model(name):
+    if name.startswith("BM_GetSize/"):
+        return 4.0 if "field_read" in name else 6.0
+    if name.startswith("BM_MemoryFloor"):
+        return 5.0
+    n = int(name.split("entries:")[1].split("/")[0])
+    grow = math.log2(n) - 10
+    if name.startswith("BM_UpdateOnGet"):
+        return (58.0 if "/lru/" in name else 83.0) + 0.8 * grow
+    return (150.0 if "/lru/" in name else 240.0) + 1.5 * grow
+
+
+def main():
+    if os.path.isdir(OUT):
+        shutil.rmtree(OUT)
+    rng = random.Random(42)
+    caches = [{"type": "Data", "level": 1, "size": 49152, "num_sharing": 2},
+              {"type": "Instruction", "level": 1, "size": 32768,
+               "num_sharing": 2},
+              {"type": "Unified", "level": 2, "size": 1310720,
+               "num_sharing": 2},
+              {"type": "Unified", "level": 3, "size": 56623104,
+               "num_sharing": 2}]
+    for idx, (stamp, sha, cdate, msg, profile, gated) in enumerate(RUNS):
+        full = profile == "full"
+        d = os.path.join(OUT, "runs", "%s_%s" % (stamp, sha[:7]))
+        os.makedirs(d)
+        when = "%s-%s-%sT%s:%s:%s+00:00" % (stamp[0:4], stamp[4:6],
+                                            stamp[6:8], stamp[9:11],
+                                            stamp[11:13], stamp[13:15])
+        gctx = {"date": when, "host_name": "evictlab-ci",
+                "executable": "build/evictlab_bench", "num_cpus": 2,
+                "mhz_per_cpu": 2900, "cpu_scaling_enabled": False,
+                "caches": caches, "load_avg": [0.41, 0.33, 0.2],
+                "library_build_type": "debug"}
+        cpp = cpp_cases(full)
+        errored = (ERRORED,) if idx == 4 else ()
+        dump_gbench(os.path.join(d, "cpp.json"), gctx,
+                    records(cpp, rng, idx, errored))
+        pctx = dict(gctx, executable="pybench.py",
+                    library_build_type="python",
+                    cpu_model="Intel(R) Xeon(R) Platinum 8375C CPU @ 2.90GHz",
+                    python_version="3.11.2", torch_version="2.1.2",
+                    numpy_version="1.24.2", repetitions=REPS)
+        dump_gbench(os.path.join(d, "python.json"), pctx,
+                    records(py_cases(full), rng, idx))
+        context = {
+            "git": {"sha": sha, "dirty": False, "message": msg,
+                    "date": cdate, "branch": "main"},
+            "profile": profile,
+            "compiler": {"id": "GNU", "version": "g++ (Debian 12.2.0-14) "
+                         "12.2.0", "flags": "-O2 -g -fno-omit-frame-pointer",
+                         "build_type": "Release"},
+            "libraries": {"benchmark": "1.7.1", "gtest": "1.12.1",
+                          "torch": "2.1.2", "python": "3.11.2",
+                          "abseil": "20220623.1"},
+            "machine": {"cpu_model": "Intel(R) Xeon(R) Platinum 8375C CPU "
+                        "@ 2.90GHz", "cores": 2,
+                        "caches": "L1d 48 KiB, L2 1.25 MiB, L3 54 MiB",
+                        "memory_gib": 24,
+                        "os": "Debian GNU/Linux 12 (bookworm)"},
+            "library_build_type": "debug",
+            "run": {"started": when, "repetitions": REPS, "min_time": 0.2},
+        }
+        with open(os.path.join(d, "context.json"), "w") as f:
+            json.dump(context, f, indent=2)
+            f.write("\n")
+        if gated:
+            cases = {}
+            for name, _base, _c in cpp:
+                if name.startswith("BM_UpdateOn") and (
+                        "/kvobj/cek/" not in name or "dist:zipf" in name
+                        or not ("/lru/" in name or "/naive_lru/" in name)
+                        or not ("dist:uniform" in name
+                                or "evictions:1" in name)):
+                    continue
+                ir = ir_model(name)
+                if name == REGRESSION and idx >= 3:
+                    ir *= 1.22
+                cases[name] = {"ir_per_op": round(ir, 2),
+                               "est_cycles_per_op": round(ir * 0.55 + (
+                                   40 if "1048576" in name else 2), 2)}
+            with open(os.path.join(d, "gate.json"), "w") as f:
+                json.dump({"cases": cases,
+                           "context": {"tool": "valgrind --tool=callgrind",
+                                       "valgrind": "3.19.0",
+                                       "sha": sha}}, f, indent=1)
+                f.write("\n")
+    pdir = os.path.join(OUT, "profiles",
+                        PROFILED.replace("/", "_").replace(":", "_"))
+    os.makedirs(pdir)
+    with open(os.path.join(pdir, "flame.html"), "w") as f:
+        f.write("<!doctype html><title>flame graph</title>"
+                "<p>flame graph of %s (fixture)</p>\n" % PROFILED)
+    with open(os.path.join(pdir, "perf.folded"), "w") as f:
+        f.write("evictlab_bench;BM_UpdateOnGet;update_on_get;move_to_end 97\n"
+                "evictlab_bench;BM_UpdateOnGet;hash 3\n")
+    with open(os.path.join(pdir, "perf.data"), "wb") as f:
+        f.write(b"\0PERFILE2 fixture: not copied into the site\n")
+
+
+if __name__ == "__main__":
+    main()
