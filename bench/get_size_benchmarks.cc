@@ -3,9 +3,8 @@
 //
 // Each case cycles over 1024 distinct objects so the loop cannot be hoisted
 // and each call touches its own object, and checks the summed sizes first.
-// Tensors live on the meta device: a view's size needs only its TensorImpl,
+// Tensors live on the meta device (built with c10, see c10_tensors.h): a view's size needs only its TensorImpl,
 // and a rank-5 KV chunk of 32 MiB x 1024 would not fit in memory otherwise.
-#include <ATen/ATen.h>
 #include <benchmark/benchmark.h>
 #include <fmt/format.h>
 
@@ -13,6 +12,8 @@
 #include <vector>
 
 #include "bench/cache_benchmarks.h"
+#include "bench/common/c10_tensors.h"
+#include "bench/common/registry.h"
 #include "bench/common/workload.h"
 
 namespace evictlab::bench {
@@ -31,9 +32,12 @@ void run_get_size(benchmark::State& bm, const std::vector<T>& objects,
     return;
   }
   std::size_t i = 0;
-  for (auto _ : bm) {
-    benchmark::DoNotOptimize(size_of(objects[i]));
-    i = (i + 1) & (kObjects - 1);
+  {
+    MeasuredRegion region;
+    for (auto _ : bm) {
+      benchmark::DoNotOptimize(size_of(objects[i]));
+      i = (i + 1) & (kObjects - 1);
+    }
   }
   bm.SetItemsProcessed(bm.iterations());
 }
@@ -73,7 +77,6 @@ constexpr DtypeInfo kDtypes[] = {{"float16", at::kHalf},
 
 void BM_GetSizeTensor(benchmark::State& bm, c10::ScalarType dtype, int rank,
                       bool narrow) {
-  const auto options = at::TensorOptions().dtype(dtype).device(at::kMeta);
   // Rank 5: a real KV chunk [2, layers, tokens, heads, head_dim]; narrowed
   // along tokens. Rank 1: a flat buffer; narrowed to its first half.
   const std::vector<std::int64_t> shape =
@@ -86,8 +89,10 @@ void BM_GetSizeTensor(benchmark::State& bm, c10::ScalarType dtype, int rank,
   std::int64_t expected = 0;
   const std::int64_t item = c10::elementSize(dtype);
   for (std::size_t i = 0; i < kObjects; ++i) {
-    at::Tensor t = at::empty(shape, options);
-    if (narrow) t = t.narrow(dim, static_cast<std::int64_t>(i % 100), length);
+    at::TensorBase t =
+        narrow ? make_view({}, dtype, shape, 0, dim,
+                           static_cast<std::int64_t>(i % 100), length)
+               : make_view({}, dtype, shape);
     std::int64_t numel = 1;
     for (std::size_t d = 0; d < shape.size(); ++d) {
       numel *= (narrow && static_cast<int>(d) == dim) ? length : shape[d];
@@ -105,10 +110,8 @@ void register_get_size_benchmarks() {
   for (const auto& d : kDtypes) {
     for (int rank : {1, 5}) {
       for (bool narrow : {false, true}) {
-        benchmark::RegisterBenchmark(
-            fmt::format("BM_GetSize/tensor/dtype:{}/rank:{}/view:{}", d.name,
-                        rank, narrow ? "narrow" : "contiguous")
-                .c_str(),
+        add(fmt::format("BM_GetSize/tensor/dtype:{}/rank:{}/view:{}", d.name,
+                        rank, narrow ? "narrow" : "contiguous"),
             [=](benchmark::State& bm) {
               BM_GetSizeTensor(bm, d.type, rank, narrow);
             });
@@ -116,11 +119,10 @@ void register_get_size_benchmarks() {
     }
   }
   for (KVKind kind : {KVKind::kByteArray, KVKind::kKVObj, KVKind::kDisk}) {
-    benchmark::RegisterBenchmark(
-        fmt::format("BM_GetSize/{}", kv_name(kind)).c_str(),
+    add(fmt::format("BM_GetSize/{}", kv_name(kind)),
         [=](benchmark::State& bm) { BM_GetSizeOf(bm, kind); });
   }
-  benchmark::RegisterBenchmark("BM_GetSize/field_read", BM_GetSizeFieldRead);
+  add("BM_GetSize/field_read", BM_GetSizeFieldRead);
 }
 
 }  // namespace evictlab::bench

@@ -1,6 +1,9 @@
-// evictlab_bench: Google Benchmark's main plus one flag of our own,
+// evictlab_bench: Google Benchmark's main plus flags of our own,
 //   --evictlab_entries=1024,16384,...   cache sizes to register
-// (default 2^10, 2^12, ..., 2^20), and the run's context in the JSON.
+//                                       (default 2^10, 2^12, ..., 2^20)
+//   --evictlab_iterations=N             run every case exactly N iterations,
+//                                       once (the instruction-count gate)
+// and the run's context in the JSON.
 #include <absl/base/config.h>
 #include <benchmark/benchmark.h>
 #include <fmt/format.h>
@@ -13,10 +16,12 @@
 #include <vector>
 
 #include "bench/cache_benchmarks.h"
+#include "bench/common/registry.h"
 
 namespace {
 
 constexpr std::string_view kEntriesFlag = "--evictlab_entries=";
+constexpr std::string_view kIterationsFlag = "--evictlab_iterations=";
 
 std::vector<std::size_t> parse_entries(std::string_view list) {
   std::vector<std::size_t> out;
@@ -44,11 +49,23 @@ std::vector<std::size_t> parse_entries(std::string_view list) {
 int main(int argc, char** argv) {
   std::vector<std::size_t> entries = {1 << 10, 1 << 12, 1 << 14,
                                       1 << 16, 1 << 18, 1 << 20};
+  long long fixed_iterations = 0;
   std::vector<char*> args;
   for (int i = 0; i < argc; ++i) {
     std::string_view arg = argv[i];
     if (arg.substr(0, kEntriesFlag.size()) == kEntriesFlag) {
       entries = parse_entries(arg.substr(kEntriesFlag.size()));
+    } else if (arg.substr(0, kIterationsFlag.size()) == kIterationsFlag) {
+      const std::string value(arg.substr(kIterationsFlag.size()));
+      char* end = nullptr;
+      fixed_iterations = std::strtoll(value.c_str(), &end, 10);
+      if (value.empty() || *end != '\0' || fixed_iterations < 1) {
+        fmt::print(stderr,
+                   "evictlab_bench: --evictlab_iterations: '{}' is not a "
+                   "positive integer\n",
+                   value);
+        return 2;
+      }
     } else {
       args.push_back(argv[i]);
     }
@@ -58,6 +75,9 @@ int main(int argc, char** argv) {
   evictlab::bench::register_get_size_benchmarks();
   evictlab::bench::register_cache_benchmarks(entries);
   evictlab::bench::register_memory_floor_benchmarks(entries);
+  if (fixed_iterations > 0) {
+    evictlab::bench::set_fixed_iterations(fixed_iterations);
+  }
 
   benchmark::AddCustomContext("torch_version", TORCH_VERSION);
   benchmark::AddCustomContext("abseil_lts",
@@ -65,6 +85,12 @@ int main(int argc, char** argv) {
   benchmark::AddCustomContext("compiler", fmt::format("g++ {}", __VERSION__));
   benchmark::AddCustomContext("cxx_flags", EVICTLAB_CXX_FLAGS);
   benchmark::AddCustomContext("build_type", EVICTLAB_BUILD_TYPE);
+#ifdef EVICTLAB_SLOWDOWN_UPDATE_ON_GET
+  benchmark::AddCustomContext(
+      "deliberate_slowdown",
+      fmt::format("update_on_get +{} (gate self-test build)",
+                  EVICTLAB_SLOWDOWN_UPDATE_ON_GET));
+#endif
 
   benchmark::Initialize(&new_argc, args.data());
   if (benchmark::ReportUnrecognizedArguments(new_argc, args.data())) return 1;

@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "bench/cache_benchmarks.h"
+#include "bench/common/registry.h"
 #include "bench/common/workload.h"
 
 namespace evictlab::bench {
@@ -43,9 +44,12 @@ void BM_MemoryFloor(benchmark::State& bm, std::size_t n) {
     bm.SkipWithError("the chase is not one cycle");
     return;
   }
-  for (auto _ : bm) {
-    p = p->next;
-    benchmark::DoNotOptimize(p);
+  {
+    MeasuredRegion region;
+    for (auto _ : bm) {
+      p = p->next;
+      benchmark::DoNotOptimize(p);
+    }
   }
   bm.SetItemsProcessed(bm.iterations());
   bm.counters["bytes_per_entry"] = benchmark::Counter(sizeof(Cell));
@@ -55,8 +59,7 @@ void BM_MemoryFloor(benchmark::State& bm, std::size_t n) {
 
 void register_memory_floor_benchmarks(const std::vector<std::size_t>& entries) {
   for (std::size_t n : entries) {
-    benchmark::RegisterBenchmark(
-        fmt::format("BM_MemoryFloor/entries:{}", n).c_str(),
+    add(fmt::format("BM_MemoryFloor/entries:{}", n),
         [=](benchmark::State& bm) { BM_MemoryFloor(bm, n); });
   }
 }

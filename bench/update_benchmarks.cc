@@ -9,6 +9,7 @@
 
 #include "bench/cache_benchmarks.h"
 #include "bench/common/cache_state.h"
+#include "bench/common/registry.h"
 
 namespace evictlab::bench {
 namespace {
@@ -59,9 +60,12 @@ void BM_UpdateOnGet(benchmark::State& bm, KVKind kind, std::size_t n,
   }
 
   std::size_t i = 0;
-  for (auto _ : bm) {
-    s.evictor.update_on_get(*keys[i], s.dict);
-    i = (i + 1) & (kDraws - 1);
+  {
+    MeasuredRegion region;
+    for (auto _ : bm) {
+      s.evictor.update_on_get(*keys[i], s.dict);
+      i = (i + 1) & (kDraws - 1);
+    }
   }
   set_counters(bm, s, 0.0);
 }
@@ -117,9 +121,12 @@ void BM_PutOneEviction(benchmark::State& bm, KVKind kind, std::size_t n) {
 
   std::size_t evictions = 0;
   std::size_t next = (s.offset + n) % ring;
-  for (auto _ : bm) {
-    evictions += put_recycling(s, s.pool[next], spare);
-    next = next + 1 == ring ? 0 : next + 1;
+  {
+    MeasuredRegion region;
+    for (auto _ : bm) {
+      evictions += put_recycling(s, s.pool[next], spare);
+      next = next + 1 == ring ? 0 : next + 1;
+    }
   }
   s.offset = (next + ring - n) % ring;
   if constexpr (kIsDummy<Policy>) {
@@ -167,11 +174,14 @@ void BM_PutNoEviction(benchmark::State& bm, KVKind kind, std::size_t n) {
   }
   undo(1);
 
-  while (bm.KeepRunningBatch(static_cast<benchmark::IterationCount>(batch))) {
-    for (std::size_t j = 0; j < batch; ++j) put(j);
-    bm.PauseTiming();
-    undo(batch);
-    bm.ResumeTiming();
+  {
+    MeasuredRegion region;
+    while (bm.KeepRunningBatch(static_cast<benchmark::IterationCount>(batch))) {
+      for (std::size_t j = 0; j < batch; ++j) put(j);
+      region.pause(bm);
+      undo(batch);
+      region.resume(bm);
+    }
   }
   set_counters(bm, s, 0.0);
 }
@@ -228,11 +238,14 @@ void BM_PutEightEvictions(benchmark::State& bm, KVKind kind, std::size_t n) {
   }
 
   std::size_t evictions = 0;
-  while (bm.KeepRunningBatch(static_cast<benchmark::IterationCount>(batch))) {
-    for (std::size_t j = 0; j < batch; ++j) evictions += put(j);
-    bm.PauseTiming();
-    undo(batch);
-    bm.ResumeTiming();
+  {
+    MeasuredRegion region;
+    while (bm.KeepRunningBatch(static_cast<benchmark::IterationCount>(batch))) {
+      for (std::size_t j = 0; j < batch; ++j) evictions += put(j);
+      region.pause(bm);
+      undo(batch);
+      region.resume(bm);
+    }
   }
   set_counters(
       bm, s,
@@ -253,9 +266,12 @@ void BM_PutIllegal(benchmark::State& bm, KVKind kind, std::size_t n) {
     bm.SkipWithError("a put above the limit was not rejected cleanly");
     return;
   }
-  for (auto _ : bm) {
-    Policy::decide(s.evictor, s.dict, too_big, key, s.scratch);
-    benchmark::DoNotOptimize(s.scratch.status);
+  {
+    MeasuredRegion region;
+    for (auto _ : bm) {
+      Policy::decide(s.evictor, s.dict, too_big, key, s.scratch);
+      benchmark::DoNotOptimize(s.scratch.status);
+    }
   }
   set_counters(bm, s, 0.0);
 }
@@ -268,32 +284,26 @@ void register_for(const std::vector<std::size_t>& entries) {
           fmt::format("{}/{}/{}/entries:{}", Policy::kName, kv_name(kind),
                       key_name(key_kind_of<K>()), n);
       for (bool zipf : {false, true}) {
-        benchmark::RegisterBenchmark(
-            fmt::format("BM_UpdateOnGet/{}/dist:{}", prefix,
-                        zipf ? "zipf" : "uniform")
-                .c_str(),
+        add(fmt::format("BM_UpdateOnGet/{}/dist:{}", prefix,
+                        zipf ? "zipf" : "uniform"),
             [=](benchmark::State& bm) {
               BM_UpdateOnGet<Policy, K>(bm, kind, n, zipf);
             });
       }
-      benchmark::RegisterBenchmark(
-          fmt::format("BM_UpdateOnPut/{}/evictions:0", prefix).c_str(),
+      add(fmt::format("BM_UpdateOnPut/{}/evictions:0", prefix),
           [=](benchmark::State& bm) {
             BM_PutNoEviction<Policy, K>(bm, kind, n);
           });
-      benchmark::RegisterBenchmark(
-          fmt::format("BM_UpdateOnPut/{}/evictions:1", prefix).c_str(),
+      add(fmt::format("BM_UpdateOnPut/{}/evictions:1", prefix),
           [=](benchmark::State& bm) {
             BM_PutOneEviction<Policy, K>(bm, kind, n);
           });
       if constexpr (!kIsDummy<Policy>) {  // dummy never evicts nor rejects
-        benchmark::RegisterBenchmark(
-            fmt::format("BM_UpdateOnPut/{}/evictions:8", prefix).c_str(),
+        add(fmt::format("BM_UpdateOnPut/{}/evictions:8", prefix),
             [=](benchmark::State& bm) {
               BM_PutEightEvictions<Policy, K>(bm, kind, n);
             });
-        benchmark::RegisterBenchmark(
-            fmt::format("BM_UpdateOnPut/{}/status:illegal", prefix).c_str(),
+        add(fmt::format("BM_UpdateOnPut/{}/status:illegal", prefix),
             [=](benchmark::State& bm) {
               BM_PutIllegal<Policy, K>(bm, kind, n);
             });

@@ -1,6 +1,7 @@
 #include "bench/common/workload.h"
 
-#include <ATen/ATen.h>
+#include "bench/common/c10_tensors.h"
+
 #include <fmt/format.h>
 #include <malloc.h>
 
@@ -52,23 +53,28 @@ std::vector<KVObject> make_objects(KVKind kind, std::size_t count,
   std::vector<KVObject> out;
   out.reserve(count);
   const std::int64_t elements = bytes / 2;  // bfloat16
-  at::Tensor pool;
+  c10::Storage pool;
   if (kind == KVKind::kTensor || kind == KVKind::kKVObj) {
-    pool =
-        at::empty({static_cast<std::int64_t>(count) * elements}, at::kBFloat16);
+    pool = cpu_storage(static_cast<std::int64_t>(count) * bytes);
   }
+  const std::vector<std::int64_t> pool_shape = {
+      static_cast<std::int64_t>(count) * elements};
+  // `pool.narrow(0, i * elements, elements)` of a bfloat16 pool tensor.
+  auto slice = [&](std::int64_t i) {
+    return make_view(pool, at::kBFloat16, pool_shape, 0, 0, i * elements,
+                     elements);
+  };
   for (std::size_t i = 0; i < count; ++i) {
     const auto idx = static_cast<std::int64_t>(i);
     switch (kind) {
       case KVKind::kTensor:
-        out.emplace_back(pool.narrow(0, idx * elements, elements));
+        out.emplace_back(slice(idx));
         break;
       case KVKind::kByteArray:
         out.emplace_back(ByteArray(static_cast<std::size_t>(bytes)));
         break;
       case KVKind::kKVObj:
-        out.emplace_back(
-            KVObj{idx, bytes, pool.narrow(0, idx * elements, elements)});
+        out.emplace_back(KVObj{idx, bytes, slice(idx)});
         break;
       case KVKind::kDisk:
         out.emplace_back(DiskCacheMetadata{fmt::format("/cache/{}.pt", i),

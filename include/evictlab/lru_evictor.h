@@ -44,6 +44,12 @@ class LRUEvictor final : public BaseEvictor<Dict> {
   // Promotes `key` to newest. O(1). Throws KeyNotFoundError (the original's
   // KeyError) when `key` is not in the dict; the dict is then unchanged.
   void update_on_get(const key_type& key, Dict& cache_dict) override {
+#ifdef EVICTLAB_SLOWDOWN_UPDATE_ON_GET
+    // NOTE: only in the gate's self-test build (EVICTLAB_GATE_SELFTEST):
+    // deliberate extra work the instruction-count gate must catch.
+    for (volatile int i = 0; i < EVICTLAB_SLOWDOWN_UPDATE_ON_GET; i = i + 1) {
+    }
+#endif
     cache_dict.move_to_end(key);
   }
 

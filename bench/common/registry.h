@@ -1,0 +1,60 @@
+// Case registration and the measured region.
+//
+// Every case registers through add(), which records it so that main() can
+// apply run-wide settings (the instruction-count gate runs each case for a
+// fixed number of iterations) and remembers the running case's name for
+// MeasuredRegion.
+//
+// MeasuredRegion brackets exactly the timed loop of a case. Natively it costs
+// nothing measurable (the Valgrind client requests are a few no-op
+// instructions); under `valgrind --tool=callgrind --instr-atstart=no` it turns
+// instrumentation on for the loop only, turns collection off while a case
+// pauses its timer, and dumps the counts under the case's name.
+#ifndef EVICTLAB_BENCH_COMMON_REGISTRY_H_
+#define EVICTLAB_BENCH_COMMON_REGISTRY_H_
+
+#include <benchmark/benchmark.h>
+#include <valgrind/callgrind.h>
+
+#include <functional>
+#include <string>
+
+namespace evictlab::bench {
+
+benchmark::internal::Benchmark* add(const std::string& name,
+                                    std::function<void(benchmark::State&)> fn);
+
+// The name of the case running now (set by add()'s wrapper).
+const std::string& current_case();
+
+// Runs every case added so far for exactly `n` iterations. NOTE: Google
+// Benchmark then appends "/iterations:N" to the reported names.
+void set_fixed_iterations(benchmark::IterationCount n);
+
+class MeasuredRegion {
+ public:
+  MeasuredRegion() {
+    CALLGRIND_ZERO_STATS;
+    CALLGRIND_START_INSTRUMENTATION;
+  }
+  ~MeasuredRegion() {
+    CALLGRIND_STOP_INSTRUMENTATION;
+    CALLGRIND_DUMP_STATS_AT(current_case().c_str());
+  }
+  MeasuredRegion(const MeasuredRegion&) = delete;
+  MeasuredRegion& operator=(const MeasuredRegion&) = delete;
+
+  // Untimed, uncounted work inside the loop (undoing a batch).
+  void pause(benchmark::State& bm) {
+    CALLGRIND_TOGGLE_COLLECT;
+    bm.PauseTiming();
+  }
+  void resume(benchmark::State& bm) {
+    bm.ResumeTiming();
+    CALLGRIND_TOGGLE_COLLECT;
+  }
+};
+
+}  // namespace evictlab::bench
+
+#endif  // EVICTLAB_BENCH_COMMON_REGISTRY_H_

@@ -1,0 +1,136 @@
+"""The regression gate's pure logic: parsing callgrind dumps, per-op figures,
+comparison with a baseline, and the report. Kept apart from scripts/gate so
+it is unit-tested on known inputs (tests/python/test_gate.py)."""
+import re
+
+# Estimated cycles: L1 hits + 5 x LL hits + 35 x RAM accesses (the weights
+# callgrind's own documentation uses for a rough cycle estimate).
+LL_HIT_CYCLES = 5
+RAM_CYCLES = 35
+
+
+def parse_callgrind_dump(path):
+    """Returns (case name, {event: total}) of one callgrind dump file, or
+    (None, {}) for a dump not made by a MeasuredRegion (program termination)."""
+    name = None
+    events = None
+    totals = None
+    with open(path) as f:
+        for line in f:
+            if line.startswith("desc: Trigger: Client Request: "):
+                name = line[len("desc: Trigger: Client Request: "):].strip()
+            elif line.startswith("events: "):
+                events = line.split()[1:]
+            elif line.startswith("totals: "):
+                totals = [int(x) for x in line.split()[1:]]
+    if name is None or events is None or totals is None:
+        return None, {}
+    values = dict(zip(events, totals + [0] * (len(events) - len(totals))))
+    return name, values
+
+
+def estimated_cycles(ev):
+    accesses = ev.get("Ir", 0) + ev.get("Dr", 0) + ev.get("Dw", 0)
+    l1_misses = ev.get("I1mr", 0) + ev.get("D1mr", 0) + ev.get("D1mw", 0)
+    ll_misses = ev.get("ILmr", 0) + ev.get("DLmr", 0) + ev.get("DLmw", 0)
+    l1_hits = accesses - l1_misses
+    ll_hits = l1_misses - ll_misses
+    return l1_hits + LL_HIT_CYCLES * ll_hits + RAM_CYCLES * ll_misses
+
+
+def per_op(dumps, iterations_by_name):
+    """{name: {"ir_per_op", "est_cycles_per_op", "iterations"}} for the cases
+    that have both a dump and an iteration count."""
+    out = {}
+    for name, ev in dumps.items():
+        iters = iterations_by_name.get(name)
+        if not iters:
+            continue
+        out[name] = {
+            "ir_per_op": ev.get("Ir", 0) / iters,
+            "est_cycles_per_op": estimated_cycles(ev) / iters,
+            "iterations": iters,
+        }
+    return out
+
+
+def threshold_for(name, default, overrides):
+    for pattern, pct in overrides.items():
+        if re.search(pattern, name):
+            return float(pct)
+    return default
+
+
+def compare(baseline, current, default_threshold, overrides=None):
+    """Compares Ir/op. Returns {"rows": [...], "failed": bool} with rows
+    worst-first: regressions, then the rest by change, then missing, new."""
+    overrides = overrides or {}
+    rows = []
+    for name in sorted(set(baseline) | set(current)):
+        b = baseline.get(name)
+        c = current.get(name)
+        if b is None:
+            rows.append({"case": name, "status": "new", "baseline": None,
+                         "current": c["ir_per_op"], "change_pct": None, "threshold": None})
+            continue
+        if c is None:
+            rows.append({"case": name, "status": "missing", "baseline": b["ir_per_op"],
+                         "current": None, "change_pct": None, "threshold": None})
+            continue
+        base = b["ir_per_op"]
+        change = (c["ir_per_op"] - base) / base * 100.0 if base else (0.0 if not c["ir_per_op"] else float("inf"))
+        limit = threshold_for(name, default_threshold, overrides)
+        status = "REGRESSION" if change > limit else ("improved" if change < -limit else "ok")
+        rows.append({"case": name, "status": status, "baseline": base,
+                     "current": c["ir_per_op"], "change_pct": change, "threshold": limit})
+    order = {"REGRESSION": 0, "missing": 1, "ok": 2, "improved": 2, "new": 3}
+    rows.sort(key=lambda r: (order[r["status"]],
+                             -(r["change_pct"] if r["change_pct"] is not None else 0)))
+    failed = any(r["status"] in ("REGRESSION", "missing") for r in rows)
+    return {"rows": rows, "failed": failed}
+
+
+def format_report(report):
+    def num(x):
+        return "-" if x is None else f"{x:,.1f}"
+
+    lines = [f"{'case':<72} {'baseline Ir/op':>15} {'current Ir/op':>15} {'change':>9}  status"]
+    for r in report["rows"]:
+        change = "-" if r["change_pct"] is None else f"{r['change_pct']:+.2f}%"
+        status = r["status"]
+        if r["threshold"] is not None and status == "REGRESSION":
+            status += f" (> +{r['threshold']:g}%)"
+        if status == "missing":
+            status += " (in the baseline, not run: removed case? scripts/gate --update)"
+        if status == "new":
+            status += " (no baseline yet)"
+        lines.append(f"{r['case']:<72} {num(r['baseline']):>15} {num(r['current']):>15} {change:>9}  {status}")
+    n_reg = sum(r["status"] == "REGRESSION" for r in report["rows"])
+    n_miss = sum(r["status"] == "missing" for r in report["rows"])
+    n_new = sum(r["status"] == "new" for r in report["rows"])
+    verdict = "FAIL" if report["failed"] else "PASS"
+    lines.append(f"gate: {verdict}: {len(report['rows'])} cases, {n_reg} regressed, "
+                 f"{n_miss} missing, {n_new} new")
+    return "\n".join(lines)
+
+
+def context_warnings(base_ctx, cur_ctx):
+    out = []
+    for key in ("compiler", "cxx_flags", "torch_version", "abseil_lts", "valgrind", "cpu_model"):
+        if base_ctx.get(key) != cur_ctx.get(key):
+            out.append(f"{key} differs from the baseline's ({base_ctx.get(key)!r} vs "
+                       f"{cur_ctx.get(key)!r}); counts may shift for that reason alone")
+    if cur_ctx.get("deliberate_slowdown"):
+        out.append(f"this build has a deliberate slowdown: {cur_ctx['deliberate_slowdown']}")
+    return out
+
+
+def cpu_model():
+    try:
+        with open("/proc/cpuinfo") as f:
+            for line in f:
+                if line.startswith("model name"):
+                    return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return None

@@ -1,0 +1,128 @@
+#!/usr/bin/python3
+"""Smoke test of scripts/pybench.py: every case kind runs, checks its result
+and writes Google Benchmark JSON (tiny sizes and --min-time, a few seconds).
+
+Run from the repo root:
+  /usr/bin/python3 -m unittest discover -s tests/python -v
+"""
+
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import unittest
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+REPO = os.path.abspath(os.path.join(HERE, "..", ".."))
+PYBENCH = os.path.join(REPO, "scripts", "pybench.py")
+sys.path.insert(0, os.path.join(REPO, "scripts"))
+
+import pybench  # noqa: E402
+
+
+class PyBenchTest(unittest.TestCase):
+
+    @classmethod
+    def setUpClass(cls):
+        cls.tmp = tempfile.TemporaryDirectory()
+        cls.out = os.path.join(cls.tmp.name, "python.json")
+        flt = ("GetSize/(kvobj|field_read|tensor/dtype:int8)|"
+               "/kvobj/cek/|/tensor/str/")
+        cls.proc = subprocess.run(
+            [sys.executable, PYBENCH, "--entries", "64,256", "--min-time",
+             "0.002", "--repetitions", "2", "--filter", flt, "--out", cls.out],
+            capture_output=True, text=True, timeout=300)
+        with open(cls.out) as f:
+            cls.doc = json.load(f)
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.tmp.cleanup()
+
+    def test_exit_status_and_no_errors(self):
+        self.assertEqual(self.proc.returncode, 0, self.proc.stderr[-2000:])
+        errs = [b for b in self.doc["benchmarks"] if b.get("error_occurred")]
+        self.assertEqual(errs, [])
+
+    def test_context(self):
+        ctx = self.doc["context"]
+        self.assertEqual(ctx["executable"], "pybench.py")
+        self.assertEqual(ctx["library_build_type"], "python")
+        for k in ("date", "host_name", "num_cpus", "python_version",
+                  "torch_version"):
+            self.assertIn(k, ctx)
+
+    def test_every_case_has_repetitions_and_aggregates(self):
+        names = {b["run_name"] for b in self.doc["benchmarks"]}
+        want = {f"BM_UpdateOnPut/lru/kvobj/cek/entries:{n}/{v}"
+                for n in (64, 256)
+                for v in ("evictions:0", "evictions:1", "evictions:8",
+                          "status:illegal")}
+        want |= {f"BM_UpdateOnPut/dummy/kvobj/cek/entries:{n}/{v}"
+                 for n in (64, 256) for v in ("evictions:0", "evictions:1")}
+        want |= {f"BM_UpdateOnGet/{p}/tensor/str/entries:{n}/dist:{d}"
+                 for p in ("lru", "dummy") for n in (64, 256)
+                 for d in ("uniform", "zipf")}
+        want |= {"BM_GetSize/kvobj", "BM_GetSize/field_read"}
+        self.assertTrue(want <= names, sorted(want - names))
+        for name in names:
+            runs = [b for b in self.doc["benchmarks"] if b["run_name"] == name]
+            its = [b for b in runs if b["run_type"] == "iteration"]
+            aggs = [b["aggregate_name"] for b in runs
+                    if b["run_type"] == "aggregate"]
+            self.assertEqual([b["repetition_index"] for b in its], [0, 1])
+            self.assertEqual(aggs, ["mean", "median", "stddev", "cv"])
+            for b in its:
+                self.assertEqual(b["time_unit"], "ns")
+                self.assertEqual(b["threads"], 1)
+                self.assertGreater(b["iterations"], 0)
+                self.assertGreater(b["real_time"], 0)
+                self.assertGreater(b["items_per_second"], 0)
+
+    def test_evictions_counter(self):
+        def ev(name):
+            return next(b["evictions"] for b in self.doc["benchmarks"]
+                        if b["name"] == name)
+        base = "BM_UpdateOnPut/{}/kvobj/cek/entries:256/{}"
+        self.assertEqual(ev(base.format("lru", "evictions:1")), 1.0)
+        self.assertEqual(ev(base.format("lru", "evictions:8")), 8.0)
+        self.assertEqual(ev(base.format("lru", "evictions:0")), 0.0)
+        self.assertEqual(ev(base.format("lru", "status:illegal")), 0.0)
+        self.assertEqual(ev(base.format("dummy", "evictions:1")), 0.0)
+
+    def test_budget_skips_with_error_entries(self):
+        out = os.path.join(self.tmp.name, "budget.json")
+        p = subprocess.run(
+            [sys.executable, PYBENCH, "--entries", "64", "--min-time", "0.01",
+             "--repetitions", "2", "--filter", "UpdateOnGet/lru/disk",
+             "--max-seconds", "0.001", "--out", out],
+            capture_output=True, text=True, timeout=120)
+        self.assertEqual(p.returncode, 0, p.stderr[-2000:])
+        self.assertIn("skipped for the --max-seconds budget", p.stderr)
+        with open(out) as f:
+            doc = json.load(f)
+        self.assertTrue(doc["benchmarks"])
+        for b in doc["benchmarks"]:
+            self.assertTrue(b["error_occurred"])
+            self.assertIn("skipped", b["error_message"])
+
+    def test_chunk_hash_matches_splitmix64(self):
+        self.assertEqual(pybench.chunk_hashes(5, 7),
+                         [pybench.chunk_hash_ref(5), pybench.chunk_hash_ref(6)])
+        self.assertEqual(pybench.chunk_hash_ref(0)[:16], "e220a8397b1dcdaf")
+
+    def test_list_matches_workloads_count(self):
+        p = subprocess.run([sys.executable, PYBENCH, "--list"],
+                           capture_output=True, text=True, timeout=120)
+        names = p.stdout.split()
+        # 48 tensor + 4 other GetSize; 4 entries x 4 kv x 2 key x (lru: 2
+        # gets + 4 puts, dummy: 2 gets + 2 puts), as the C++ suite registers.
+        self.assertEqual(len(names), 52 + 4 * 4 * 2 * (6 + 4))
+        self.assertNotIn("BM_UpdateOnPut/dummy/kvobj/cek/entries:1024/"
+                         "evictions:8", names)
+        self.assertEqual(len(set(names)), len(names))
+
+
+if __name__ == "__main__":
+    unittest.main()
