@@ -3,8 +3,9 @@
 //
 // Each case cycles over 1024 distinct objects so the loop cannot be hoisted
 // and each call touches its own object, and checks the summed sizes first.
-// Tensors live on the meta device (built with c10, see c10_tensors.h): a view's size needs only its TensorImpl,
-// and a rank-5 KV chunk of 32 MiB x 1024 would not fit in memory otherwise.
+// Tensors live on the meta device (built with c10, see c10_tensors.h): a view's
+// size needs only its TensorImpl, and a rank-5 KV chunk of 32 MiB x 1024 would
+// not fit in memory otherwise.
 #include <benchmark/benchmark.h>
 #include <fmt/format.h>
 

@@ -317,6 +317,15 @@ void register_all(std::tuple<Policies...>*,
                   const std::vector<std::size_t>& entries) {
   (register_for<Policies, std::string>(entries), ...);
   (register_for<Policies, CacheEngineKey>(entries), ...);
+  // Hash-carrying keys, for the LRU family (dummy never hashes a key).
+  (
+      [&] {
+        if constexpr (!kIsDummy<Policies>) {
+          register_for<Policies, HashedKey<std::string>>(entries);
+          register_for<Policies, HashedKey<CacheEngineKey>>(entries);
+        }
+      }(),
+      ...);
 }
 
 }  // namespace

@@ -9,7 +9,7 @@ EVICTLAB_PACKAGES=(
   libtorch-dev libabsl-dev libfmt-dev nlohmann-json3-dev
   libbenchmark-dev libgtest-dev libgmock-dev
   python3 python3-torch
-  valgrind chromium
+  valgrind chromium linux-perf
 )
 
 missing=()

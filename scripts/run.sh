@@ -76,7 +76,7 @@ bench small "$small" '.*'
 for n in "${large[@]}"; do
   bench "floor_$n" "$n" "^BM_MemoryFloor/entries:$n\$"
   for kv in tensor bytearray kvobj disk; do
-    for key in str cek; do
+    for key in str cek hstr hcek; do
       bench "${kv}_${key}_$n" "$n" "^BM_UpdateOn(Get|Put)/[^/]+/$kv/$key/entries:$n/"
     done
   done

@@ -35,6 +35,6 @@ if ((asan)); then
   # half-present across the boundary, so that one check is off.
   export ASAN_OPTIONS=detect_container_overflow=0:detect_leaks=1
   export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
-  (cd build-asan && ctest --output-on-failure -j "$jobs" -E '^python\.|^dashboard\.')
+  (cd build-asan && ctest --output-on-failure -j "$jobs" -E '^(python|dashboard|gate|profile)\.')
 fi
 echo "scripts/test.sh: all tests passed"

@@ -1,7 +1,5 @@
 #include "bench/common/workload.h"
 
-#include "bench/common/c10_tensors.h"
-
 #include <fmt/format.h>
 #include <malloc.h>
 
@@ -9,6 +7,8 @@
 #include <cmath>
 #include <numeric>
 #include <random>
+
+#include "bench/common/c10_tensors.h"
 
 namespace evictlab::bench {
 
@@ -27,7 +27,17 @@ std::string_view kv_name(KVKind kind) {
 }
 
 std::string_view key_name(KeyKind kind) {
-  return kind == KeyKind::kCek ? "cek" : "str";
+  switch (kind) {
+    case KeyKind::kStr:
+      return "str";
+    case KeyKind::kCek:
+      return "cek";
+    case KeyKind::kHashedStr:
+      return "hstr";
+    case KeyKind::kHashedCek:
+      return "hcek";
+  }
+  return "?";
 }
 
 std::uint64_t splitmix64(std::uint64_t x) {

@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "evictlab/cache_engine_key.h"
+#include "evictlab/hashed_key.h"
 #include "evictlab/kv_object.h"
 
 namespace evictlab::bench {
@@ -25,7 +26,9 @@ inline constexpr KVKind kAllKVKinds[] = {KVKind::kTensor, KVKind::kByteArray,
                                          KVKind::kKVObj, KVKind::kDisk};
 std::string_view kv_name(KVKind kind);
 
-enum class KeyKind { kStr, kCek };
+// `hstr`/`hcek` are the same keys wrapped in HashedKey (hash computed once,
+// as Python's str caches its own).
+enum class KeyKind { kStr, kCek, kHashedStr, kHashedCek };
 std::string_view key_name(KeyKind kind);
 
 std::uint64_t splitmix64(std::uint64_t x);
@@ -45,9 +48,26 @@ template <>
 inline std::string make_key<std::string>(std::uint64_t i) {
   return cek_key(i).to_string();
 }
+template <>
+inline HashedKey<std::string> make_key<HashedKey<std::string>>(
+    std::uint64_t i) {
+  return HashedKey<std::string>(make_key<std::string>(i));
+}
+template <>
+inline HashedKey<CacheEngineKey> make_key<HashedKey<CacheEngineKey>>(
+    std::uint64_t i) {
+  return HashedKey<CacheEngineKey>(cek_key(i));
+}
 template <class K>
 constexpr KeyKind key_kind_of() {
-  return std::is_same_v<K, CacheEngineKey> ? KeyKind::kCek : KeyKind::kStr;
+  if constexpr (std::is_same_v<K, CacheEngineKey>) return KeyKind::kCek;
+  if constexpr (std::is_same_v<K, HashedKey<std::string>>) {
+    return KeyKind::kHashedStr;
+  }
+  if constexpr (std::is_same_v<K, HashedKey<CacheEngineKey>>) {
+    return KeyKind::kHashedCek;
+  }
+  return KeyKind::kStr;
 }
 
 // `count` objects of `bytes` logical bytes each. Tensor views are slices of
