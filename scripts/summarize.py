@@ -133,6 +133,19 @@ def ratio(num, den):
     return num / den
 
 
+# Hash-carrying C++ keys (HashedKey) are compared with the Python model's own
+# keys of the same kind: Python's str caches its hash (so `hstr` is the
+# like-for-like C++ port of a Python str key); its CacheEngineKey does not.
+PY_KEY_FOR = {"hstr": "str", "hcek": "cek"}
+
+
+def python_counterpart(name):
+    parts = name.split("/")
+    if len(parts) > 3 and parts[3] in PY_KEY_FOR:
+        parts[3] = PY_KEY_FOR[parts[3]]
+    return "/".join(parts)
+
+
 def build_rows(cpp, py=None):
     """Rows for every C++ case (cpp, py: name -> ns or ERROR)."""
     rows = []
@@ -141,9 +154,10 @@ def build_rows(cpp, py=None):
         r.update(parse_name(name))
         this = cpp[name]
         r["cpp_median_ns"] = this
-        if py is not None and name in py:
-            r["python_median_ns"] = py[name]
-            r["speedup_vs_python"] = ratio(py[name], this)
+        py_name = python_counterpart(name)
+        if py is not None and py_name in py:
+            r["python_median_ns"] = py[py_name]
+            r["speedup_vs_python"] = ratio(py[py_name], this)
         elif r["op"] in PY_OPS and (r["policy"] in PY_POLICIES
                                     or r["op"] == "GetSize"):
             r["python_median_ns"] = r["speedup_vs_python"] = NA
@@ -309,8 +323,11 @@ def write_md(path, run_dir, rows, cpp_doc, py_doc, errors, py_only):
               "Times are median real ns per operation.  ×Python = Python ns / "
               "C++ ns (same name); ×naive = naive_lru ns / this case's ns; "
               "÷floor = UpdateOnGet ns / BM_MemoryFloor ns at the same "
-              "entries.  Blank: not applicable; n/a: missing; error: the case "
-              "reported an error.", ""]
+              "entries.  Keys: str/cek as std::string/CacheEngineKey; "
+              "hstr/hcek the same keys in HashedKey (hash computed once), "
+              "compared with the Python model's str/cek case.  Blank: not "
+              "applicable; n/a: missing; error: the case reported an error.",
+              ""]
     head = headline(rows)
     lines += ["## Headline: lru, kvobj", ""]
     if head:
