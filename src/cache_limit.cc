@@ -25,17 +25,4 @@ std::int64_t max_bytes_from_gb(double max_cache_size_gb) {
   return static_cast<std::int64_t>(product);
 }
 
-bool py_float_greater_than_int(double lhs, std::int64_t rhs) {
-  constexpr double kTwoTo63 = 9223372036854775808.0;
-  if (std::isnan(lhs)) return false;
-  if (lhs >= kTwoTo63) return true;
-  if (lhs < -kTwoTo63) return false;
-  // lhs is now within int64 range: compare its integer part exactly, and let
-  // a positive fractional part break a tie.
-  const double whole = std::trunc(lhs);
-  const auto whole_int = static_cast<std::int64_t>(whole);
-  if (whole_int != rhs) return whole_int > rhs;
-  return lhs > whole;
-}
-
 }  // namespace evictlab

@@ -14,8 +14,19 @@ namespace evictlab {
 std::int64_t max_bytes_from_gb(double max_cache_size_gb);
 
 // Python's `float > int`, which compares the exact values (it does not round
-// the integer to a double first). Used for `size + current > MAX`.
-bool py_float_greater_than_int(double lhs, std::int64_t rhs);
+// the integer to a double first). Used for `size + current > MAX`, once per
+// step of the eviction walk, hence inline. O(1).
+inline bool py_float_greater_than_int(double lhs, std::int64_t rhs) {
+  constexpr double kTwoTo63 = 9223372036854775808.0;
+  if (lhs != lhs) return false;  // NaN
+  if (lhs >= kTwoTo63) return true;
+  if (lhs < -kTwoTo63) return false;
+  // lhs is now within int64 range: compare its integer part exactly, and let
+  // a positive fractional part break a tie.
+  const auto whole_int = static_cast<std::int64_t>(lhs);  // truncates
+  if (whole_int != rhs) return whole_int > rhs;
+  return lhs > static_cast<double>(whole_int);
+}
 
 }  // namespace evictlab
 

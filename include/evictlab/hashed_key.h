@@ -1,21 +1,30 @@
-// HashedKey<K>: a key that carries its own hash, as Python's `str` does.
+// HashedKey<K>: an immutable, shared key that carries its own hash: the C++
+// counterpart of a Python `str` object.
 //
-// CPython computes a string's hash once and caches it in the object, so every
-// later dict operation on the same key object skips hashing. A C++ dict that
-// hashes `std::string` or CacheEngineKey on every lookup spends most of an
-// update_on_get there (bench: callgrind shows LowLevelHash at ~40% of the
-// instructions of UpdateOnGet/lru/*/str). HashedKey hashes once, at
-// construction, and compares the stored hashes before the keys.
+// CPython computes a string's hash once and caches it in the object, and a
+// dict compares keys by identity (`is`) before equality; the caller's key
+// object and the one stored in the dict are usually the same object, so a
+// lookup never reads the characters. A C++ dict over `std::string` or
+// CacheEngineKey hashes every probe key and compares characters (callgrind:
+// hashing alone is ~half of an UpdateOnGet with those keys), and at 2^20
+// entries the comparison reads two cold heap buffers.
 //
-// Immutable: the key cannot change after construction, so the cached hash
-// cannot go stale. Copying copies the key and the hash. Thread-compatible.
-// Two HashedKeys are equal iff their keys are equal (the hash check is only
-// a shortcut), so a dict keyed by HashedKey<K> behaves exactly like one keyed
-// by K.
+// HashedKey hashes once, at construction, into a shared representation:
+// - copies share it (one atomic reference-count increment, no allocation);
+// - equality checks identity first, then the cached hashes, then the keys;
+// - the table hashes the cached value (one mix), keeping Abseil's seeding.
+// Two HashedKeys are equal iff their keys are equal, so a dict keyed by
+// HashedKey<K> behaves exactly like one keyed by K.
+//
+// Thread-safety: copies may be made and destroyed concurrently (atomic
+// counts); the key itself is immutable. A moved-from HashedKey may only be
+// destroyed or assigned to.
 #ifndef EVICTLAB_HASHED_KEY_H_
 #define EVICTLAB_HASHED_KEY_H_
 
+#include <atomic>
 #include <cstddef>
+#include <cstdint>
 #include <string>
 #include <utility>
 
@@ -27,27 +36,56 @@ namespace evictlab {
 template <class K>
 class HashedKey {
  public:
-  explicit HashedKey(K key) : key_(std::move(key)), hash_(KeyHash<K>{}(key_)) {}
+  explicit HashedKey(K key) : rep_(new Rep(std::move(key))) {}
 
-  const K& get() const { return key_; }
-  std::size_t hash() const { return hash_; }
+  HashedKey(const HashedKey& other) noexcept : rep_(other.rep_) { retain(); }
+  HashedKey(HashedKey&& other) noexcept
+      : rep_(std::exchange(other.rep_, nullptr)) {}
+  HashedKey& operator=(const HashedKey& other) noexcept {
+    HashedKey copy(other);
+    std::swap(rep_, copy.rep_);
+    return *this;
+  }
+  HashedKey& operator=(HashedKey&& other) noexcept {
+    std::swap(rep_, other.rep_);
+    return *this;
+  }
+  ~HashedKey() { release(); }
+
+  const K& get() const { return rep_->key; }
+  std::size_t hash() const { return rep_->hash; }
 
   friend bool operator==(const HashedKey& a, const HashedKey& b) {
-    return a.hash_ == b.hash_ && a.key_ == b.key_;
+    return a.rep_ == b.rep_ ||
+           (a.rep_->hash == b.rep_->hash && a.rep_->key == b.rep_->key);
   }
   friend bool operator!=(const HashedKey& a, const HashedKey& b) {
     return !(a == b);
   }
-  // The table still mixes the cached value (one multiply), which keeps
-  // Abseil's per-process seeding and its H1/H2 split intact.
   template <typename H>
   friend H AbslHashValue(H h, const HashedKey& k) {
-    return H::combine(std::move(h), k.hash_);
+    return H::combine(std::move(h), k.rep_->hash);
   }
 
  private:
-  K key_;
-  std::size_t hash_;
+  struct Rep {
+    explicit Rep(K k) : hash(KeyHash<K>{}(k)), key(std::move(k)) {}
+    std::atomic<std::uint32_t> refs{1};
+    std::size_t hash;
+    K key;
+  };
+
+  void retain() noexcept {
+    if (rep_ != nullptr) rep_->refs.fetch_add(1, std::memory_order_relaxed);
+  }
+  void release() noexcept {
+    if (rep_ != nullptr &&
+        rep_->refs.fetch_sub(1, std::memory_order_acq_rel) == 1) {
+      delete rep_;
+    }
+  }
+
+  Rep* rep_;
 };
 
 template <class K>

@@ -44,6 +44,7 @@ class OrderedDict {
   using Map = absl::node_hash_map<K, Node, Hash, Eq>;
   using Slot = typename Map::value_type;  // std::pair<const K, Node>
   struct Node {
+    explicit Node(V&& v) : value(std::move(v)) {}
     V value;
     Slot* prev = nullptr;
     Slot* next = nullptr;
@@ -132,17 +133,9 @@ class OrderedDict {
 
   // `d[key] = value`: in place if present (position kept), else newest.
   // Returns true when the key was new.
-  bool set(const K& key, V value) {
-    auto [it, inserted] = map_.try_emplace(key);
-    it->second.value = std::move(value);
-    if (inserted) link_back(&*it);
-    return inserted;
-  }
+  bool set(const K& key, V value) { return set_impl(key, std::move(value)); }
   bool set(K&& key, V value) {
-    auto [it, inserted] = map_.try_emplace(std::move(key));
-    it->second.value = std::move(value);
-    if (inserted) link_back(&*it);
-    return inserted;
+    return set_impl(std::move(key), std::move(value));
   }
 
   // `d.pop(key)`: removes and returns the value. Throws KeyNotFoundError.
@@ -202,6 +195,21 @@ class OrderedDict {
   }
 
  private:
+  // One lookup; a new node is built around the value in place (no
+  // default-construct-then-assign). try_emplace leaves `value` untouched when
+  // the key exists, so it can still be assigned.
+  template <class KeyArg>
+  bool set_impl(KeyArg&& key, V&& value) {
+    auto [it, inserted] =
+        map_.try_emplace(std::forward<KeyArg>(key), std::move(value));
+    if (inserted) {
+      link_back(&*it);
+    } else {
+      it->second.value = std::move(value);
+    }
+    return inserted;
+  }
+
   void link_back(Slot* slot) {
     slot->second.prev = tail_;
     slot->second.next = nullptr;
