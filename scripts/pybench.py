@@ -1005,8 +1005,11 @@ def main(argv=None):
 
     gs_names = [nm for nm in getsize_names() if sel(nm)]
     plan = []   # (n, kv, key, [(kind, policy, name)])
+    # kvobj first at every size: it is the headline's KV kind, so when the
+    # --max-seconds budget cuts a large size short, it cuts the others.
+    kv_order = ("kvobj",) + tuple(kv for kv in KVS if kv != "kvobj")
     for n in args.entries:
-        for kv in KVS:
+        for kv in kv_order:
             for key in KEYS:
                 cs = [c for c in group_case_names(policies, kv, key, n)
                       if sel(c[2])]
