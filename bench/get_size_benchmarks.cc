@@ -16,6 +16,7 @@
 #include "bench/common/c10_tensors.h"
 #include "bench/common/registry.h"
 #include "bench/common/workload.h"
+#include "evictlab/dtype.h"
 
 namespace evictlab::bench {
 namespace {
@@ -59,23 +60,6 @@ void BM_GetSizeFieldRead(benchmark::State& bm) {
                [](const KVObj& o) { return o.size; });
 }
 
-struct DtypeInfo {
-  const char* name;
-  c10::ScalarType type;
-};
-constexpr DtypeInfo kDtypes[] = {{"float16", at::kHalf},
-                                 {"bfloat16", at::kBFloat16},
-                                 {"float32", at::kFloat},
-                                 {"float64", at::kDouble},
-                                 {"uint8", at::kByte},
-                                 {"int8", at::kChar},
-                                 {"int16", at::kShort},
-                                 {"int32", at::kInt},
-                                 {"int64", at::kLong},
-                                 {"bool", at::kBool},
-                                 {"complex64", at::kComplexFloat},
-                                 {"complex128", at::kComplexDouble}};
-
 void BM_GetSizeTensor(benchmark::State& bm, c10::ScalarType dtype, int rank,
                       bool narrow) {
   // Rank 5: a real KV chunk [2, layers, tokens, heads, head_dim]; narrowed
@@ -108,7 +92,7 @@ void BM_GetSizeTensor(benchmark::State& bm, c10::ScalarType dtype, int rank,
 }  // namespace
 
 void register_get_size_benchmarks() {
-  for (const auto& d : kDtypes) {
+  for (const NamedDtype& d : kNamedDtypes) {
     for (int rank : {1, 5}) {
       for (bool narrow : {false, true}) {
         add(fmt::format("BM_GetSize/tensor/dtype:{}/rank:{}/view:{}", d.name,

@@ -12,7 +12,7 @@
 #include <utility>
 #include <vector>
 
-#include "absl/container/flat_hash_map.h"
+#include "evictlab/dtype.h"
 #include "evictlab/dummy_evictor.h"
 #include "evictlab/errors.h"
 #include "evictlab/key.h"
@@ -123,30 +123,13 @@ void check_fields(const json& obj, std::initializer_list<const char*> allowed,
   }
 }
 
-c10::ScalarType dtype_from_name(const std::string& name) {
-  static const auto* kDtypes =
-      new absl::flat_hash_map<std::string, c10::ScalarType>{
-          {"float16", at::kHalf},
-          {"bfloat16", at::kBFloat16},
-          {"float32", at::kFloat},
-          {"float64", at::kDouble},
-          {"uint8", at::kByte},
-          {"int8", at::kChar},
-          {"int16", at::kShort},
-          {"int32", at::kInt},
-          {"int64", at::kLong},
-          {"bool", at::kBool},
-          {"complex64", at::kComplexFloat},
-          {"complex128", at::kComplexDouble}};
-  auto it = kDtypes->find(name);
-  if (it == kDtypes->end()) {
-    throw InputError(fmt::format(
-        "field 'dtype': unknown dtype '{}' (expected one of float16, "
-        "bfloat16, float32, float64, uint8, int8, int16, int32, int64, bool, "
-        "complex64, complex128)",
-        name));
-  }
-  return it->second;
+c10::ScalarType dtype_named(const std::string& name) {
+  if (const auto dtype = dtype_from_name(name)) return *dtype;
+  throw InputError(fmt::format(
+      "field 'dtype': unknown dtype '{}' (expected one of float16, "
+      "bfloat16, float32, float64, uint8, int8, int16, int32, int64, bool, "
+      "complex64, complex128)",
+      name));
 }
 
 // Guards the replay against a description that would allocate absurd memory.
@@ -157,7 +140,7 @@ at::Tensor tensor_from_json(const json& kv) {
   check_fields(kv, {"type", "dtype", "shape", "narrow", "transpose"},
                "tensor kv");
   const c10::ScalarType dtype =
-      dtype_from_name(as_string(require(kv, "dtype"), "dtype"));
+      dtype_named(as_string(require(kv, "dtype"), "dtype"));
   const std::vector<std::int64_t> shape =
       as_int_list(require(kv, "shape"), "shape");
   std::int64_t elements = 1;
