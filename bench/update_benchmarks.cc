@@ -25,9 +25,11 @@ double current_of(const State& s) {
 
 template <class Policy, class K>
 void set_counters(benchmark::State& bm, const CacheState<Policy, K>& s,
-                  double evictions) {
+                  std::size_t total_evictions) {
   bm.SetItemsProcessed(bm.iterations());
-  bm.counters["evictions"] = benchmark::Counter(evictions);
+  // Evictions per operation.
+  bm.counters["evictions"] = benchmark::Counter(
+      static_cast<double>(total_evictions), benchmark::Counter::kAvgIterations);
   bm.counters["bytes_per_entry"] = benchmark::Counter(s.bytes_per_entry);
 }
 
@@ -72,7 +74,7 @@ void BM_UpdateOnGet(benchmark::State& bm, KVKind kind, std::size_t n,
       i = (i + 1) & (kDraws - 1);
     }
   }
-  set_counters(bm, s, 0.0);
+  set_counters(bm, s, 0);
 }
 
 // One blocking put of `key` (the local backend's pattern, all of it timed):
@@ -140,10 +142,7 @@ void BM_PutOneEviction(benchmark::State& bm, KVKind kind, std::size_t n) {
     while (s.dict.size() > n) s.dict.pop(s.dict.front_key());
     s.order_dirty = true;
   }
-  set_counters(
-      bm, s,
-      static_cast<double>(evictions) /
-          static_cast<double>(std::max<std::int64_t>(bm.iterations(), 1)));
+  set_counters(bm, s, evictions);
 }
 
 template <class Policy, class K>
@@ -188,7 +187,7 @@ void BM_PutNoEviction(benchmark::State& bm, KVKind kind, std::size_t n) {
       region.resume(bm);
     }
   }
-  set_counters(bm, s, 0.0);
+  set_counters(bm, s, 0);
 }
 
 template <class Policy, class K>
@@ -254,10 +253,7 @@ void BM_PutEightEvictions(benchmark::State& bm, KVKind kind, std::size_t n) {
       region.resume(bm);
     }
   }
-  set_counters(
-      bm, s,
-      static_cast<double>(evictions) /
-          static_cast<double>(std::max<std::int64_t>(bm.iterations(), 1)));
+  set_counters(bm, s, evictions);
 }
 
 template <class Policy, class K>
@@ -280,7 +276,7 @@ void BM_PutIllegal(benchmark::State& bm, KVKind kind, std::size_t n) {
       benchmark::DoNotOptimize(s.scratch.status);
     }
   }
-  set_counters(bm, s, 0.0);
+  set_counters(bm, s, 0);
 }
 
 template <class Policy, class K>

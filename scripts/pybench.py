@@ -197,34 +197,27 @@ class Data:
         return vs
 
     def obj_list(self, kv, count):
-        os_ = self.objs[kv]
-        if len(os_) < count:
-            a = len(os_)
-            if kv == "tensor":
-                os_.extend(self._view_list(count)[a:count])
-            elif kv == "kvobj":
-                vs = self._view_list(count)
-                os_.extend([KVObj(i, S, vs[i]) for i in range(a, count)])
-            elif kv == "bytearray":
-                os_.extend([bytearray(S) for _ in range(a, count)])
-            else:
-                os_.extend([DiskCacheMetadata(f"/cache/{i}.pt", S)
-                            for i in range(a, count)])
-        return os_
+        """`count` objects of S bytes (docs/WORKLOADS.md)."""
+        return self._objects(self.objs[kv], kv, count, 1, self._view_list, "")
 
     def big_list(self, kv, count):
-        os_ = self.big[kv]
+        """`count` objects of 8*S bytes (the evictions:8 puts)."""
+        return self._objects(self.big[kv], kv, count, 8, self._view8_list,
+                             "big")
+
+    @staticmethod
+    def _objects(os_, kv, count, mult, views, tag):
         if len(os_) < count:
             a = len(os_)
             if kv == "tensor":
-                os_.extend(self._view8_list(count)[a:count])
+                os_.extend(views(count)[a:count])
             elif kv == "kvobj":
-                vs = self._view8_list(count)
-                os_.extend([KVObj(i, 8 * S, vs[i]) for i in range(a, count)])
+                vs = views(count)
+                os_.extend([KVObj(i, mult * S, vs[i]) for i in range(a, count)])
             elif kv == "bytearray":
-                os_.extend([bytearray(8 * S) for _ in range(a, count)])
+                os_.extend([bytearray(mult * S) for _ in range(a, count)])
             else:
-                os_.extend([DiskCacheMetadata(f"/cache/big{i}.pt", 8 * S)
+                os_.extend([DiskCacheMetadata(f"/cache/{tag}{i}.pt", mult * S)
                             for i in range(a, count)])
         return os_
 
