@@ -1,5 +1,7 @@
-// One typed suite over both dicts: OrderedDict and the NaiveOrderedDict
-// baseline must behave exactly like Python's OrderedDict.
+// One typed suite over every dict: the flat OrderedDict (also under a hash
+// that collides on purpose, so probe runs are long and wrap around the end of
+// its table), the node-based variant and the NaiveOrderedDict baseline must
+// behave exactly like Python's OrderedDict.
 #include "evictlab/ordered_dict.h"
 
 #include <gtest/gtest.h>
@@ -10,6 +12,7 @@
 
 #include "evictlab/errors.h"
 #include "evictlab/naive_ordered_dict.h"
+#include "evictlab/node_ordered_dict.h"
 
 namespace evictlab {
 namespace {
@@ -17,8 +20,17 @@ namespace {
 template <class D>
 class OrderedDictTest : public ::testing::Test {};
 
-using Dicts = ::testing::Types<OrderedDict<std::string, int>,
-                               NaiveOrderedDict<std::string, int>>;
+// Four hash values whose 32-bit tags all have their home in the last four
+// slots of any table: every key collides and every probe run wraps.
+struct CollidingHash {
+  std::size_t operator()(const std::string& key) const {
+    return 0xFFFFFFFCu | (std::hash<std::string>{}(key)&3u);
+  }
+};
+
+using Dicts = ::testing::Types<
+    OrderedDict<std::string, int>, OrderedDict<std::string, int, CollidingHash>,
+    NodeOrderedDict<std::string, int>, NaiveOrderedDict<std::string, int>>;
 TYPED_TEST_SUITE(OrderedDictTest, Dicts);
 
 template <class D>
@@ -109,17 +121,20 @@ TYPED_TEST(OrderedDictTest, IteratorsSurviveOtherMutations) {
   EXPECT_EQ(it.key(), "2");
 }
 
-TYPED_TEST(OrderedDictTest, MatchesAModelUnderRandomOperations) {
-  TypeParam d;
+// Random set/pop/move_to_end/contains over `key_range` keys, checked against
+// a vector model after every step.
+template <class D>
+void check_against_model(int key_range, int steps, unsigned seed) {
+  D d;
   std::vector<std::pair<std::string, int>> model;  // oldest first
-  std::mt19937 rng(7);
+  std::mt19937 rng(seed);
   auto find = [&](const std::string& k) {
     for (std::size_t i = 0; i < model.size(); ++i)
       if (model[i].first == k) return static_cast<int>(i);
     return -1;
   };
-  for (int step = 0; step < 5000; ++step) {
-    const std::string k = std::to_string(rng() % 40);
+  for (int step = 0; step < steps; ++step) {
+    const std::string k = std::to_string(rng() % key_range);
     const int pos = find(k);
     switch (rng() % 4) {
       case 0:
@@ -156,6 +171,55 @@ TYPED_TEST(OrderedDictTest, MatchesAModelUnderRandomOperations) {
   std::vector<std::pair<std::string, int>> actual;
   for (auto [key, value] : d) actual.emplace_back(key, value);
   EXPECT_EQ(actual, model);
+}
+
+TYPED_TEST(OrderedDictTest, MatchesAModelUnderRandomOperations) {
+  check_against_model<TypeParam>(40, 5000, 7);
+}
+
+// Enough keys that the flat dict's table and slab grow several times while
+// entries are being freed and reused.
+TYPED_TEST(OrderedDictTest, MatchesAModelAcrossGrowthAndReuse) {
+  check_against_model<TypeParam>(700, 12000, 11);
+}
+
+TYPED_TEST(OrderedDictTest, ClearEmptiesAndStaysUsable) {
+  TypeParam d;
+  for (int i = 0; i < 50; ++i) d.set(std::to_string(i), i);
+  d.clear();
+  EXPECT_EQ(d.size(), 0u);
+  EXPECT_TRUE(d.begin() == d.end());
+  EXPECT_FALSE(d.contains("1"));
+  d.set("b", 2);
+  d.set("a", 1);
+  EXPECT_EQ(d.keys(), (Keys{"b", "a"}));
+  EXPECT_EQ(d.at("a"), 1);
+}
+
+// set() may grow the slab and move every value: a value argument that refers
+// into the dict itself must be read before that (ASan catches the
+// use-after-free otherwise).
+TEST(FlatOrderedDictTest, SetFromOwnValueSurvivesSlabGrowth) {
+  OrderedDict<std::string, std::string> d;
+  const std::string long_value(100, 'v');  // heap-allocated, not SSO
+  for (int i = 0; i < 16; ++i) d.set(std::to_string(i), long_value);
+  d.set("new", d.at("0"));  // the 17th entry: the slab grows
+  EXPECT_EQ(d.at("new"), long_value);
+  EXPECT_EQ(d.at("0"), long_value);
+  EXPECT_EQ(d.size(), 17u);
+}
+
+TEST(FlatOrderedDictTest, MovedFromDictIsEmptyAndUsable) {
+  OrderedDict<std::string, int> a;
+  a.set("x", 1);
+  a.set("y", 2);
+  OrderedDict<std::string, int> b(std::move(a));
+  EXPECT_EQ(b.keys(), (Keys{"x", "y"}));
+  EXPECT_EQ(a.size(), 0u);  // NOLINT(bugprone-use-after-move): documented
+  a.set("z", 3);
+  EXPECT_EQ(a.keys(), (Keys{"z"}));
+  a = std::move(b);
+  EXPECT_EQ(a.keys(), (Keys{"x", "y"}));
 }
 
 }  // namespace

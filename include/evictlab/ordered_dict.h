@@ -7,31 +7,48 @@
 //   oldest, like Python's `move_to_end(key, last=False)`).
 // - Iteration goes oldest -> newest and yields `{key, value}` items.
 //
-// Complexity: every operation is O(1) expected (one hash lookup plus a few
-// pointer writes); iteration is O(1) per step.
+// Implementation: flat (README "Which structure won" has the measurements
+// against NodeOrderedDict and the std::list + std::unordered_map baseline).
+// - Entries live in a slab of parallel arrays indexed by a 32-bit entry
+//   number: `links_` (the order list's prev/next numbers, 8 bytes), keys and
+//   values. Entry 0 is the list's sentinel, so linking never branches.
+//   Removed entries go on a free list and are reused, so a full cache that
+//   evicts one entry per put allocates nothing.
+// - Lookup is an open-addressing table of 8-byte slots {32-bit hash tag,
+//   entry number} with linear probing and backward-shift deletion (no
+//   tombstones), at most 3/4 full. A probe compares tags inside the table and
+//   reads a key only on a tag match.
+// A hit therefore reads one table slot, one key and three links (its own and
+// its neighbours'); the eviction walk reads links and the values it sizes.
+// Beyond the key and the value, an entry costs 16-32 bytes of table and 8 of
+// links.
 //
-// Implementation: one `absl::node_hash_map` node per entry holds the key, the
-// value and the links of an intrusive doubly linked list, so a lookup lands
-// on the node that also carries the order (one allocation per entry, where
-// `std::list` + `std::unordered_map` takes two).
+// Complexity: every operation is O(1) expected; growth (table or slab
+// doubling) is amortized O(1). Iteration is O(1) per step.
 //
-// Iterators and references stay valid until the element they refer to is
-// erased (pointer stability of node_hash_map); `set`, `move_to_end` and the
-// erasure of *other* elements never invalidate them.
+// Invalidation: iterators are entry numbers and stay valid until their own
+// entry is erased (any other mutation, growth included, keeps them).
+// References and pointers to keys and values (find, at, front_key, Item) are
+// invalidated by the insertion of a new key (the slab may move); assignment to
+// an existing key, move_to_end and the erasure of other keys keep them.
 //
 // NOT thread-safe: concurrent calls need external synchronization (the
 // reference backends hold a lock around every call).
 #ifndef EVICTLAB_ORDERED_DICT_H_
 #define EVICTLAB_ORDERED_DICT_H_
 
+#include <algorithm>
 #include <cstddef>
+#include <cstdint>
 #include <functional>
 #include <iterator>
+#include <limits>
+#include <memory>
+#include <new>
+#include <stdexcept>
 #include <utility>
 #include <vector>
 
-#include "absl/container/node_hash_map.h"
-#include "absl/hash/hash.h"
 #include "evictlab/errors.h"
 #include "evictlab/key.h"
 
@@ -40,14 +57,22 @@ namespace evictlab {
 template <class K, class V, class Hash = KeyHash<K>,
           class Eq = std::equal_to<K>>
 class OrderedDict {
-  struct Node;
-  using Map = absl::node_hash_map<K, Node, Hash, Eq>;
-  using Slot = typename Map::value_type;  // std::pair<const K, Node>
-  struct Node {
-    explicit Node(V&& v) : value(std::move(v)) {}
-    V value;
-    Slot* prev = nullptr;
-    Slot* next = nullptr;
+  using Index = std::uint32_t;
+  static constexpr Index kSentinel = 0;
+  struct Link {
+    Index prev;
+    Index next;
+  };
+  struct Slot {
+    std::uint32_t tag;
+    Index entry;  // 0: empty
+  };
+  // Storage for a T that is constructed and destroyed by hand.
+  template <class T>
+  union Uninit {
+    Uninit() {}
+    ~Uninit() {}
+    T object;
   };
 
  public:
@@ -69,11 +94,11 @@ class OrderedDict {
     using reference = Item;
 
     iterator() = default;
-    Item operator*() const { return Item{slot_->first, slot_->second.value}; }
-    const K& key() const { return slot_->first; }
-    V& value() const { return slot_->second.value; }
+    Item operator*() const { return Item{key(), value()}; }
+    const K& key() const { return dict_->key_at(entry_); }
+    V& value() const { return dict_->value_at(entry_); }
     iterator& operator++() {
-      slot_ = slot_->second.next;
+      entry_ = dict_->links_[entry_].next;
       return *this;
     }
     iterator operator++(int) {
@@ -82,46 +107,55 @@ class OrderedDict {
       return old;
     }
     friend bool operator==(iterator a, iterator b) {
-      return a.slot_ == b.slot_;
+      return a.entry_ == b.entry_;
     }
     friend bool operator!=(iterator a, iterator b) {
-      return a.slot_ != b.slot_;
+      return a.entry_ != b.entry_;
     }
 
    private:
     friend class OrderedDict;
-    explicit iterator(Slot* slot) : slot_(slot) {}
-    Slot* slot_ = nullptr;
+    iterator(const OrderedDict* dict, Index entry)
+        : dict_(dict), entry_(entry) {}
+    const OrderedDict* dict_ = nullptr;
+    Index entry_ = kSentinel;
   };
 
-  OrderedDict() = default;
-  // The links point into this dict's own nodes, so copying would have to
-  // rebuild them; moving keeps the nodes and is cheap.
+  OrderedDict() : links_(new Link[1]{{kSentinel, kSentinel}}) {}
+  ~OrderedDict() { destroy_entries(); }
+  // Copying would duplicate every key and value; the cache never needs it.
   OrderedDict(const OrderedDict&) = delete;
   OrderedDict& operator=(const OrderedDict&) = delete;
-  OrderedDict(OrderedDict&& other) noexcept
-      : map_(std::move(other.map_)),
-        head_(std::exchange(other.head_, nullptr)),
-        tail_(std::exchange(other.tail_, nullptr)) {}
-  OrderedDict& operator=(OrderedDict&& other) noexcept {
-    map_ = std::move(other.map_);
-    head_ = std::exchange(other.head_, nullptr);
-    tail_ = std::exchange(other.tail_, nullptr);
+  // The moved-from dict is empty and usable. May throw std::bad_alloc (the
+  // moved-from dict gets a fresh sentinel).
+  OrderedDict(OrderedDict&& other) : OrderedDict() { swap(other); }
+  OrderedDict& operator=(OrderedDict&& other) {
+    OrderedDict(std::move(other)).swap(*this);
     return *this;
   }
+  void swap(OrderedDict& other) noexcept {
+    std::swap(links_, other.links_);
+    std::swap(keys_, other.keys_);
+    std::swap(values_, other.values_);
+    std::swap(slab_capacity_, other.slab_capacity_);
+    std::swap(slab_used_, other.slab_used_);
+    std::swap(free_head_, other.free_head_);
+    std::swap(table_, other.table_);
+    std::swap(mask_, other.mask_);
+    std::swap(size_, other.size_);
+  }
 
-  std::size_t size() const { return map_.size(); }
-  bool empty() const { return map_.empty(); }
-  bool contains(const K& key) const { return map_.contains(key); }
+  std::size_t size() const { return size_; }
+  bool empty() const { return size_ == 0; }
+  bool contains(const K& key) const { return probe(key, tag_of(key)).found; }
 
   // Returns the value of `key`, or nullptr. Does not change the order.
   V* find(const K& key) {
-    auto it = map_.find(key);
-    return it == map_.end() ? nullptr : &it->second.value;
+    const Probe p = probe(key, tag_of(key));
+    return p.found ? &value_at(table_[p.pos].entry) : nullptr;
   }
   const V* find(const K& key) const {
-    auto it = map_.find(key);
-    return it == map_.end() ? nullptr : &it->second.value;
+    return const_cast<OrderedDict*>(this)->find(key);
   }
 
   // `d[key]` for reading. Throws KeyNotFoundError. Does not change the order.
@@ -132,114 +166,268 @@ class OrderedDict {
   }
 
   // `d[key] = value`: in place if present (position kept), else newest.
-  // Returns true when the key was new.
-  bool set(const K& key, V value) { return set_impl(key, std::move(value)); }
-  bool set(K&& key, V value) {
-    return set_impl(std::move(key), std::move(value));
+  // Returns true when the key was new. Strong guarantee: if constructing the
+  // key or value throws, the dict is unchanged.
+  template <class VArg>
+  bool set(const K& key, VArg&& value) {
+    return set_impl(key, std::forward<VArg>(value));
+  }
+  template <class VArg>
+  bool set(K&& key, VArg&& value) {
+    return set_impl(std::move(key), std::forward<VArg>(value));
   }
 
   // `d.pop(key)`: removes and returns the value. Throws KeyNotFoundError.
   V pop(const K& key) {
-    auto it = map_.find(key);
-    if (it == map_.end()) throw KeyNotFoundError(key_repr(key));
-    V value = std::move(it->second.value);
-    unlink(&*it);
-    map_.erase(it);
+    const Probe p = probe(key, tag_of(key));
+    if (!p.found) throw KeyNotFoundError(key_repr(key));
+    const Index e = table_[p.pos].entry;
+    V value(std::move(value_at(e)));
+    erase_at(p.pos, e);  // `key` may be the stored key: not used after this
     return value;
   }
 
   // Removes `key` if present; returns whether it was.
   bool erase(const K& key) {
-    auto it = map_.find(key);
-    if (it == map_.end()) return false;
-    unlink(&*it);
-    map_.erase(it);
+    const Probe p = probe(key, tag_of(key));
+    if (!p.found) return false;
+    erase_at(p.pos, table_[p.pos].entry);
     return true;
   }
 
   // `d.move_to_end(key, last)`. Throws KeyNotFoundError.
   void move_to_end(const K& key, bool last = true) {
-    auto it = map_.find(key);
-    if (it == map_.end()) throw KeyNotFoundError(key_repr(key));
-    Slot* slot = &*it;
-    if (last ? slot == tail_ : slot == head_) return;
-    unlink(slot);
+    const Probe p = probe(key, tag_of(key));
+    if (!p.found) throw KeyNotFoundError(key_repr(key));
+    const Index e = table_[p.pos].entry;
+    unlink(e);
     if (last) {
-      link_back(slot);
+      link_back(e);
     } else {
-      link_front(slot);
+      link_front(e);
     }
   }
 
   // The oldest and newest keys. REQUIRES: !empty(). O(1).
-  const K& front_key() const { return head_->first; }
-  const K& back_key() const { return tail_->first; }
+  const K& front_key() const { return key_at(links_[kSentinel].next); }
+  const K& back_key() const { return key_at(links_[kSentinel].prev); }
 
+  // Removes every entry; keeps the allocated capacity.
   void clear() {
-    map_.clear();
-    head_ = tail_ = nullptr;
+    destroy_entries();
+    links_[kSentinel] = Link{kSentinel, kSentinel};
+    slab_used_ = 0;
+    free_head_ = kSentinel;
+    size_ = 0;
+    std::fill_n(table_.get(), table_capacity(), Slot{0, 0});
   }
 
   // Oldest first; begin() == end() when empty.
-  iterator begin() const { return iterator(head_); }
-  iterator end() const { return iterator(nullptr); }
+  iterator begin() const { return iterator(this, links_[kSentinel].next); }
+  iterator end() const { return iterator(this, kSentinel); }
 
   // The keys, oldest first (a copy: for tests and traces, not hot paths).
   std::vector<K> keys() const {
     std::vector<K> out;
     out.reserve(size());
-    for (Slot* s = head_; s != nullptr; s = s->second.next) {
-      out.push_back(s->first);
-    }
+    for (const Item item : *this) out.push_back(item.key);
     return out;
   }
 
  private:
-  // One lookup; a new node is built around the value in place (no
-  // default-construct-then-assign). try_emplace leaves `value` untouched when
-  // the key exists, so it can still be assigned.
-  template <class KeyArg>
-  bool set_impl(KeyArg&& key, V&& value) {
-    auto [it, inserted] =
-        map_.try_emplace(std::forward<KeyArg>(key), std::move(value));
-    if (inserted) {
-      link_back(&*it);
-    } else {
-      it->second.value = std::move(value);
+  struct Probe {
+    std::size_t pos;  // the key's slot, or the empty slot that ends the probe
+    bool found;
+  };
+
+  static std::uint32_t tag_of(const K& key) {
+    const std::uint64_t h = Hash{}(key);
+    return static_cast<std::uint32_t>(h ^ (h >> 32));
+  }
+  std::size_t table_capacity() const { return table_ ? mask_ + 1 : 0; }
+
+  // Linear probing from the tag's home slot. Before the first insertion
+  // there is no table: the probe ends at once.
+  Probe probe(const K& key, std::uint32_t tag) const {
+    if (!table_) return Probe{0, false};
+    std::size_t pos = tag & mask_;
+    for (;;) {
+      const Slot slot = table_[pos];
+      if (slot.entry == kSentinel) return Probe{pos, false};
+      if (slot.tag == tag && Eq{}(key_at(slot.entry), key)) {
+        return Probe{pos, true};
+      }
+      pos = (pos + 1) & mask_;
     }
-    return inserted;
+  }
+  std::size_t empty_slot_for(std::uint32_t tag) const {
+    std::size_t pos = tag & mask_;
+    while (table_[pos].entry != kSentinel) pos = (pos + 1) & mask_;
+    return pos;
   }
 
-  void link_back(Slot* slot) {
-    slot->second.prev = tail_;
-    slot->second.next = nullptr;
-    if (tail_ != nullptr) {
-      tail_->second.next = slot;
-    } else {
-      head_ = slot;
+  // Keys and values of entry e (1-based: entry 0 is the sentinel, which has
+  // neither).
+  K& key_at(Index e) const { return keys_[e - 1].object; }
+  V& value_at(Index e) const { return values_[e - 1].object; }
+
+  template <class KeyArg, class VArg>
+  bool set_impl(KeyArg&& key, VArg&& value) {
+    const std::uint32_t tag = tag_of(key);
+    const Probe p = probe(key, tag);
+    if (p.found) {
+      value_at(table_[p.pos].entry) = std::forward<VArg>(value);
+      return false;
     }
-    tail_ = slot;
-  }
-  void link_front(Slot* slot) {
-    slot->second.prev = nullptr;
-    slot->second.next = head_;
-    if (head_ != nullptr) {
-      head_->second.prev = slot;
-    } else {
-      tail_ = slot;
+    if (free_head_ == kSentinel && slab_used_ == slab_capacity_) {
+      // Growing moves every entry: build the new key and value first, in
+      // case the arguments refer into the slab.
+      K key_copy(std::forward<KeyArg>(key));
+      V value_copy(std::forward<VArg>(value));
+      grow_slab();
+      return insert_new(tag, p.pos, std::move(key_copy), std::move(value_copy));
     }
-    head_ = slot;
-  }
-  void unlink(Slot* slot) {
-    Slot* prev = slot->second.prev;
-    Slot* next = slot->second.next;
-    (prev != nullptr ? prev->second.next : head_) = next;
-    (next != nullptr ? next->second.prev : tail_) = prev;
+    return insert_new(tag, p.pos, std::forward<KeyArg>(key),
+                      std::forward<VArg>(value));
   }
 
-  Map map_;
-  Slot* head_ = nullptr;
-  Slot* tail_ = nullptr;
+  // REQUIRES: the key is absent, `pos` is where its probe ended, and an entry
+  // is free or unused.
+  template <class KeyArg, class VArg>
+  bool insert_new(std::uint32_t tag, std::size_t pos, KeyArg&& key,
+                  VArg&& value) {
+    if ((size_ + 1) * 4 > table_capacity() * 3) {
+      grow_table();
+      pos = empty_slot_for(tag);
+    }
+    const Index e = free_head_ != kSentinel ? free_head_ : slab_used_ + 1;
+    ::new (static_cast<void*>(&key_at(e))) K(std::forward<KeyArg>(key));
+    try {
+      ::new (static_cast<void*>(&value_at(e))) V(std::forward<VArg>(value));
+    } catch (...) {
+      key_at(e).~K();
+      throw;
+    }
+    // Nothing below throws.
+    if (e == free_head_) {
+      free_head_ = links_[e].next;
+    } else {
+      ++slab_used_;
+    }
+    table_[pos] = Slot{tag, e};
+    link_back(e);
+    ++size_;
+    return true;
+  }
+
+  void erase_at(std::size_t pos, Index e) {
+    erase_slot(pos);
+    unlink(e);
+    key_at(e).~K();
+    value_at(e).~V();
+    links_[e].next = free_head_;
+    free_head_ = e;
+    --size_;
+  }
+
+  // Backward-shift deletion: pull later members of the probe run into the
+  // hole while their home slot allows it, so lookups never see tombstones.
+  void erase_slot(std::size_t hole) {
+    for (std::size_t next = (hole + 1) & mask_;; next = (next + 1) & mask_) {
+      const Slot slot = table_[next];
+      if (slot.entry == kSentinel) break;
+      const std::size_t home = slot.tag & mask_;
+      // Movable iff `home` is not in the cyclic range (hole, next].
+      if (((next - home) & mask_) >= ((next - hole) & mask_)) {
+        table_[hole] = slot;
+        hole = next;
+      }
+    }
+    table_[hole] = Slot{0, 0};
+  }
+
+  void grow_table() {
+    const std::size_t old_capacity = table_capacity();
+    const std::size_t capacity = std::max<std::size_t>(16, 2 * old_capacity);
+    if (capacity - 1 > std::numeric_limits<std::uint32_t>::max()) {
+      throw std::length_error("OrderedDict: table beyond 2^32 slots");
+    }
+    std::unique_ptr<Slot[]> old = std::move(table_);
+    table_ = std::make_unique<Slot[]>(capacity);  // zeroed: all empty
+    mask_ = capacity - 1;
+    for (std::size_t i = 0; i < old_capacity; ++i) {
+      if (old[i].entry != kSentinel) {
+        table_[empty_slot_for(old[i].tag)] = old[i];
+      }
+    }
+  }
+
+  // Doubles the slab, moving every live entry to the same number.
+  void grow_slab() {
+    const std::size_t capacity =
+        std::max<std::size_t>(16, 2 * std::size_t{slab_capacity_});
+    if (capacity >= std::numeric_limits<Index>::max()) {
+      throw std::length_error("OrderedDict: more than 2^32 - 2 entries");
+    }
+    auto links = std::make_unique<Link[]>(capacity + 1);
+    auto keys = std::make_unique<Uninit<K>[]>(capacity);
+    auto values = std::make_unique<Uninit<V>[]>(capacity);
+    std::copy_n(links_.get(), slab_used_ + 1, links.get());
+    for (Index e = links_[kSentinel].next; e != kSentinel; e = links_[e].next) {
+      static_assert(std::is_nothrow_move_constructible_v<K> &&
+                        std::is_nothrow_move_constructible_v<V>,
+                    "OrderedDict moves entries when its slab grows");
+      ::new (static_cast<void*>(&keys[e - 1].object)) K(std::move(key_at(e)));
+      ::new (static_cast<void*>(&values[e - 1].object))
+          V(std::move(value_at(e)));
+      key_at(e).~K();
+      value_at(e).~V();
+    }
+    links_ = std::move(links);
+    keys_ = std::move(keys);
+    values_ = std::move(values);
+    slab_capacity_ = static_cast<Index>(capacity);
+  }
+
+  void destroy_entries() {
+    if (!links_) return;  // after swap with a temporary in a throwing move
+    for (Index e = links_[kSentinel].next; e != kSentinel; e = links_[e].next) {
+      key_at(e).~K();
+      value_at(e).~V();
+    }
+  }
+
+  void unlink(Index e) {
+    const Link link = links_[e];
+    links_[link.prev].next = link.next;
+    links_[link.next].prev = link.prev;
+  }
+  void link_back(Index e) {
+    const Index tail = links_[kSentinel].prev;
+    links_[e] = Link{tail, kSentinel};
+    links_[tail].next = e;
+    links_[kSentinel].prev = e;
+  }
+  void link_front(Index e) {
+    const Index head = links_[kSentinel].next;
+    links_[e] = Link{kSentinel, head};
+    links_[head].prev = e;
+    links_[kSentinel].next = e;
+  }
+
+  // The slab: links_[0] is the sentinel; entry e >= 1 has links_[e],
+  // keys_[e - 1] and values_[e - 1]. Entries 1..slab_used_ have been handed
+  // out; the free ones are chained through links_[].next from free_head_.
+  std::unique_ptr<Link[]> links_;
+  std::unique_ptr<Uninit<K>[]> keys_;
+  std::unique_ptr<Uninit<V>[]> values_;
+  Index slab_capacity_ = 0;
+  Index slab_used_ = 0;
+  Index free_head_ = kSentinel;
+  // The table: null until the first insertion; mask_ = capacity - 1.
+  std::unique_ptr<Slot[]> table_;
+  std::size_t mask_ = 0;
+  std::size_t size_ = 0;
 };
 
 }  // namespace evictlab

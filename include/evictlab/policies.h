@@ -15,6 +15,7 @@
 #include "evictlab/dummy_evictor.h"
 #include "evictlab/lru_evictor.h"
 #include "evictlab/naive_ordered_dict.h"
+#include "evictlab/node_ordered_dict.h"
 #include "evictlab/ordered_dict.h"
 #include "evictlab/strict_lru_evictor.h"
 
@@ -40,8 +41,8 @@ struct CallerOwnedPolicy {
     }
   }
   template <class E, class D, class K, class V>
-  static void store(E& /*evictor*/, D& dict, const K& key, V value) {
-    dict.set(key, std::move(value));
+  static void store(E& /*evictor*/, D& dict, const K& key, V&& value) {
+    dict.set(key, std::forward<V>(value));
   }
   template <class E, class D, class K>
   static auto remove(E& /*evictor*/, D& dict, const K& key) {
@@ -59,6 +60,16 @@ struct DummyPolicy : CallerOwnedPolicy<OrderedDict, DummyEvictor> {
 
 struct LRUPolicy : CallerOwnedPolicy<OrderedDict, LRUEvictor> {
   static constexpr std::string_view kName = "lru";
+  template <class K, class V>
+  static Evictor<K, V> make_evictor(double max_cache_size_gb) {
+    return Evictor<K, V>(max_cache_size_gb);
+  }
+};
+
+// The structure the flat OrderedDict replaced, kept for comparison: the
+// reference LRU over absl::node_hash_map + an intrusive list.
+struct NodeLRUPolicy : CallerOwnedPolicy<NodeOrderedDict, LRUEvictor> {
+  static constexpr std::string_view kName = "lru_node";
   template <class K, class V>
   static Evictor<K, V> make_evictor(double max_cache_size_gb) {
     return Evictor<K, V>(max_cache_size_gb);
@@ -101,8 +112,8 @@ struct StrictLRUPolicy {
   }
 };
 
-using AllPolicies =
-    std::tuple<DummyPolicy, LRUPolicy, StrictLRUPolicy, NaiveLRUPolicy>;
+using AllPolicies = std::tuple<DummyPolicy, LRUPolicy, StrictLRUPolicy,
+                               NodeLRUPolicy, NaiveLRUPolicy>;
 
 // The local CPU backend's blocking put (lmcache LocalBackend.put, blocking):
 // ask the evictor; on ILLEGAL drop the put; remove an existing `key`; remove
