@@ -9,7 +9,11 @@
 #include <benchmark/benchmark.h>
 #include <fmt/format.h>
 
+#include <memory>
 #include <string>
+#include <type_traits>
+#include <utility>
+#include <variant>
 #include <vector>
 
 #include "bench/cache_benchmarks.h"
@@ -48,6 +52,47 @@ void BM_GetSizeOf(benchmark::State& bm, KVKind kind) {
   const auto objects = make_objects(kind, kObjects, kObjectBytes);
   run_get_size(bm, objects, kObjectBytes * kObjects,
                [](const KVObject& o) { return get_size(o); });
+}
+
+// The losing dispatch variants, kept for comparison (README "Which structure
+// won"): GCC 12's std::visit over the same variant (a call through a table of
+// function pointers), and virtual dispatch over heap objects, the other way a
+// C++ port could model "any object with a size".
+void BM_GetSizeVisit(benchmark::State& bm, KVKind kind) {
+  const auto objects = make_objects(kind, kObjects, kObjectBytes);
+  run_get_size(bm, objects, kObjectBytes * kObjects, [](const KVObject& o) {
+    return std::visit(
+        [](const auto& alternative) -> std::int64_t {
+          return get_size(alternative);
+        },
+        o);
+  });
+}
+
+struct SizedObject {
+  virtual ~SizedObject() = default;
+  virtual std::int64_t size() const = 0;
+};
+template <class T>
+struct Sized final : SizedObject {
+  explicit Sized(T o) : object(std::move(o)) {}
+  std::int64_t size() const override { return get_size(object); }
+  T object;
+};
+
+void BM_GetSizeVirtual(benchmark::State& bm, KVKind kind) {
+  std::vector<std::unique_ptr<SizedObject>> objects;
+  objects.reserve(kObjects);
+  for (KVObject& o : make_objects(kind, kObjects, kObjectBytes)) {
+    objects.push_back(std::visit(
+        [](auto&& alternative) -> std::unique_ptr<SizedObject> {
+          using T = std::decay_t<decltype(alternative)>;
+          return std::make_unique<Sized<T>>(std::move(alternative));
+        },
+        std::move(o)));
+  }
+  run_get_size(bm, objects, kObjectBytes * kObjects,
+               [](const std::unique_ptr<SizedObject>& o) { return o->size(); });
 }
 
 // The floor: the same loop reading an int64 field of a plain struct.
@@ -106,6 +151,10 @@ void register_get_size_benchmarks() {
   for (KVKind kind : {KVKind::kByteArray, KVKind::kKVObj, KVKind::kDisk}) {
     add(fmt::format("BM_GetSize/{}", kv_name(kind)),
         [=](benchmark::State& bm) { BM_GetSizeOf(bm, kind); });
+    add(fmt::format("BM_GetSize/{}/dispatch:visit", kv_name(kind)),
+        [=](benchmark::State& bm) { BM_GetSizeVisit(bm, kind); });
+    add(fmt::format("BM_GetSize/{}/dispatch:virtual", kv_name(kind)),
+        [=](benchmark::State& bm) { BM_GetSizeVirtual(bm, kind); });
   }
   add("BM_GetSize/field_read", BM_GetSizeFieldRead);
 }

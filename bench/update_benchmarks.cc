@@ -96,7 +96,11 @@ std::size_t put_recycling(CacheState<Policy, K>& s, const K& key,
     obj = Policy::remove(s.evictor, s.dict, evicted);
     have = true;
   }
-  Policy::store(s.evictor, s.dict, key, have ? std::move(obj) : spare);
+  if (have) {
+    Policy::store(s.evictor, s.dict, key, std::move(obj));
+  } else {
+    Policy::store(s.evictor, s.dict, key, spare);
+  }
   return s.scratch.evict_keys.size();
 }
 

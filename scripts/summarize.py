@@ -13,7 +13,7 @@ RUN_DIR/summary.md with one row per C++ case:
   python_median_ns    the same for the Python model's case of the same name
   speedup_vs_python   Python ns / C++ ns
   naive_lru_median_ns the same case with the policy replaced by naive_lru
-  speedup_vs_naive    naive_lru ns / this case's ns (lru, lru_strict rows)
+  speedup_vs_naive    naive_lru ns / this case's ns (lru, lru_strict, lru_node rows)
   floor_ns            BM_MemoryFloor/entries:<n> (UpdateOnGet rows)
   ratio_to_floor      this case's ns / floor_ns (UpdateOnGet rows)
 
@@ -38,7 +38,7 @@ UNIT_NS = {"ns": 1.0, "us": 1e3, "ms": 1e6, "s": 1e9}
 GB_SUFFIXES = ("real_time", "manual_time", "process_time")
 GB_SUFFIX_PREFIXES = ("min_time:", "min_warmup_time:", "repeats:",
                       "iterations:", "threads:")
-NAIVE_FOR = ("lru", "lru_strict")
+NAIVE_FOR = ("lru", "lru_strict", "lru_node")
 PY_POLICIES = ("lru", "dummy")          # what scripts/pybench.py times
 PY_OPS = ("GetSize", "UpdateOnGet", "UpdateOnPut")
 OP_ORDER = ["GetSize", "UpdateOnGet", "UpdateOnPut", "MemoryFloor"]
@@ -158,8 +158,10 @@ def build_rows(cpp, py=None):
         if py is not None and py_name in py:
             r["python_median_ns"] = py[py_name]
             r["speedup_vs_python"] = ratio(py[py_name], this)
-        elif r["op"] in PY_OPS and (r["policy"] in PY_POLICIES
-                                    or r["op"] == "GetSize"):
+        elif r["op"] in PY_OPS and (
+                r["policy"] in PY_POLICIES
+                or (r["op"] == "GetSize"
+                    and not r["variant"].startswith("dispatch:"))):
             r["python_median_ns"] = r["speedup_vs_python"] = NA
         else:  # the Python model has no such policy / operation
             r["python_median_ns"] = r["speedup_vs_python"] = ""

@@ -127,7 +127,13 @@ std::vector<std::uint32_t> zipf_draws(std::size_t n, double s) {
   return out;
 }
 
-std::size_t heap_in_use() { return mallinfo2().uordblks; }
+// In-use bytes of both arenas and mmapped chunks: glibc serves allocations
+// above M_MMAP_THRESHOLD (a flat table or slab at 2^20 entries) with mmap,
+// and uordblks alone would leave them out.
+std::size_t heap_in_use() {
+  const struct mallinfo2 info = mallinfo2();
+  return info.uordblks + info.hblkhd;
+}
 
 }  // namespace evictlab::bench
 

@@ -15,9 +15,10 @@
 //   Removed entries go on a free list and are reused, so a full cache that
 //   evicts one entry per put allocates nothing.
 // - Lookup is an open-addressing table of 8-byte slots {32-bit hash tag,
-//   entry number} with linear probing and backward-shift deletion (no
-//   tombstones), at most 3/4 full. A probe compares tags inside the table and
-//   reads a key only on a tag match.
+//   entry number}, in groups of four per half cache line, with linear
+//   probing and backward-shift deletion (no tombstones), at most 3/4 full.
+//   A probe compares a group's four tags at once (SSE2) and reads a key only
+//   on a tag match.
 // A hit therefore reads one table slot, one key and three links (its own and
 // its neighbours'); the eviction walk reads links and the values it sizes.
 // Beyond the key and the value, an entry costs 16-32 bytes of table and 8 of
@@ -49,6 +50,12 @@
 #include <utility>
 #include <vector>
 
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
+
+#include "absl/base/attributes.h"
+#include "absl/base/optimization.h"
 #include "evictlab/errors.h"
 #include "evictlab/key.h"
 
@@ -63,9 +70,12 @@ class OrderedDict {
     Index prev;
     Index next;
   };
-  struct Slot {
-    std::uint32_t tag;
-    Index entry;  // 0: empty
+  // The table's unit: four slots' tags (0: empty), then their entries,
+  // in half a cache line, so one load compares four tags.
+  static constexpr std::size_t kGroupSlots = 4;
+  struct alignas(32) Group {
+    std::uint32_t tags[kGroupSlots];
+    Index entries[kGroupSlots];
   };
   // Storage for a T that is constructed and destroyed by hand.
   template <class T>
@@ -152,7 +162,7 @@ class OrderedDict {
   // Returns the value of `key`, or nullptr. Does not change the order.
   V* find(const K& key) {
     const Probe p = probe(key, tag_of(key));
-    return p.found ? &value_at(table_[p.pos].entry) : nullptr;
+    return p.found ? &value_at(entry_at(p.pos)) : nullptr;
   }
   const V* find(const K& key) const {
     return const_cast<OrderedDict*>(this)->find(key);
@@ -181,7 +191,7 @@ class OrderedDict {
   V pop(const K& key) {
     const Probe p = probe(key, tag_of(key));
     if (!p.found) throw KeyNotFoundError(key_repr(key));
-    const Index e = table_[p.pos].entry;
+    const Index e = entry_at(p.pos);
     V value(std::move(value_at(e)));
     erase_at(p.pos, e);  // `key` may be the stored key: not used after this
     return value;
@@ -191,7 +201,7 @@ class OrderedDict {
   bool erase(const K& key) {
     const Probe p = probe(key, tag_of(key));
     if (!p.found) return false;
-    erase_at(p.pos, table_[p.pos].entry);
+    erase_at(p.pos, entry_at(p.pos));
     return true;
   }
 
@@ -199,7 +209,7 @@ class OrderedDict {
   void move_to_end(const K& key, bool last = true) {
     const Probe p = probe(key, tag_of(key));
     if (!p.found) throw KeyNotFoundError(key_repr(key));
-    const Index e = table_[p.pos].entry;
+    const Index e = entry_at(p.pos);
     unlink(e);
     if (last) {
       link_back(e);
@@ -219,7 +229,7 @@ class OrderedDict {
     slab_used_ = 0;
     free_head_ = kSentinel;
     size_ = 0;
-    std::fill_n(table_.get(), table_capacity(), Slot{0, 0});
+    std::fill_n(table_.get(), table_capacity() / kGroupSlots, Group{});
   }
 
   // Oldest first; begin() == end() when empty.
@@ -240,29 +250,73 @@ class OrderedDict {
     bool found;
   };
 
+  // 32 bits of the hash with the top bit set (0 marks an empty slot); the
+  // low bits pick the home group.
   static std::uint32_t tag_of(const K& key) {
     const std::uint64_t h = Hash{}(key);
-    return static_cast<std::uint32_t>(h ^ (h >> 32));
+    return static_cast<std::uint32_t>(h ^ (h >> 32)) | 0x80000000u;
+  }
+  std::size_t home_of(std::uint32_t tag) const {
+    return (tag & (mask_ >> 2)) * kGroupSlots;
+  }
+  std::uint32_t tag_at(std::size_t pos) const {
+    return table_[pos / kGroupSlots].tags[pos % kGroupSlots];
+  }
+  Index entry_at(std::size_t pos) const {
+    return table_[pos / kGroupSlots].entries[pos % kGroupSlots];
+  }
+  void set_slot(std::size_t pos, std::uint32_t tag, Index entry) {
+    table_[pos / kGroupSlots].tags[pos % kGroupSlots] = tag;
+    table_[pos / kGroupSlots].entries[pos % kGroupSlots] = entry;
   }
   std::size_t table_capacity() const { return table_ ? mask_ + 1 : 0; }
 
-  // Linear probing from the tag's home slot. Before the first insertion
-  // there is no table: the probe ends at once.
-  Probe probe(const K& key, std::uint32_t tag) const {
+  // Linear probing, a group at a time, from the tag's home group: every
+  // slot between a key's home and its own slot is occupied, so a probe may
+  // stop at the first group with an empty slot. Comparing four tags at once
+  // leaves one predictable branch per group (one slot at a time, a hit at
+  // 2^10 entries took 9.1 ns instead of 5.8, mostly mispredicted probe
+  // branches). Before the first insertion there is no table: the probe ends
+  // at once. Always inlined: as a call it costs a third of a hit in register
+  // saves.
+  ABSL_ATTRIBUTE_ALWAYS_INLINE Probe probe(const K& key,
+                                           std::uint32_t tag) const {
     if (!table_) return Probe{0, false};
-    std::size_t pos = tag & mask_;
-    for (;;) {
-      const Slot slot = table_[pos];
-      if (slot.entry == kSentinel) return Probe{pos, false};
-      if (slot.tag == tag && Eq{}(key_at(slot.entry), key)) {
-        return Probe{pos, true};
+    const std::size_t group_mask = mask_ >> 2;
+    for (std::size_t g = tag & group_mask;; g = (g + 1) & group_mask) {
+      const Group& group = table_[g];
+      unsigned match = lanes_equal(group, tag);
+      while (match != 0) {
+        const unsigned lane = static_cast<unsigned>(__builtin_ctz(match));
+        if (ABSL_PREDICT_TRUE(Eq{}(key_at(group.entries[lane]), key))) {
+          return Probe{g * kGroupSlots + lane, true};
+        }
+        match &= match - 1;
       }
-      pos = (pos + 1) & mask_;
+      if (const unsigned empty = lanes_equal(group, 0); empty != 0) {
+        return Probe{g * kGroupSlots + __builtin_ctz(empty), false};
+      }
     }
   }
+  // Bit i set iff lane i's tag is `tag`.
+  static unsigned lanes_equal(const Group& group, std::uint32_t tag) {
+#if defined(__SSE2__)
+    const __m128i tags =
+        _mm_load_si128(reinterpret_cast<const __m128i*>(group.tags));
+    const __m128i eq =
+        _mm_cmpeq_epi32(tags, _mm_set1_epi32(static_cast<int>(tag)));
+    return static_cast<unsigned>(_mm_movemask_ps(_mm_castsi128_ps(eq)));
+#else
+    unsigned bits = 0;
+    for (unsigned i = 0; i < kGroupSlots; ++i) {
+      bits |= static_cast<unsigned>(group.tags[i] == tag) << i;
+    }
+    return bits;
+#endif
+  }
   std::size_t empty_slot_for(std::uint32_t tag) const {
-    std::size_t pos = tag & mask_;
-    while (table_[pos].entry != kSentinel) pos = (pos + 1) & mask_;
+    std::size_t pos = home_of(tag);
+    while (tag_at(pos) != 0) pos = (pos + 1) & mask_;
     return pos;
   }
 
@@ -276,7 +330,7 @@ class OrderedDict {
     const std::uint32_t tag = tag_of(key);
     const Probe p = probe(key, tag);
     if (p.found) {
-      value_at(table_[p.pos].entry) = std::forward<VArg>(value);
+      value_at(entry_at(p.pos)) = std::forward<VArg>(value);
       return false;
     }
     if (free_head_ == kSentinel && slab_used_ == slab_capacity_) {
@@ -314,7 +368,7 @@ class OrderedDict {
     } else {
       ++slab_used_;
     }
-    table_[pos] = Slot{tag, e};
+    set_slot(pos, tag, e);
     link_back(e);
     ++size_;
     return true;
@@ -334,16 +388,16 @@ class OrderedDict {
   // hole while their home slot allows it, so lookups never see tombstones.
   void erase_slot(std::size_t hole) {
     for (std::size_t next = (hole + 1) & mask_;; next = (next + 1) & mask_) {
-      const Slot slot = table_[next];
-      if (slot.entry == kSentinel) break;
-      const std::size_t home = slot.tag & mask_;
+      const std::uint32_t tag = tag_at(next);
+      if (tag == 0) break;
+      const std::size_t home = home_of(tag);
       // Movable iff `home` is not in the cyclic range (hole, next].
       if (((next - home) & mask_) >= ((next - hole) & mask_)) {
-        table_[hole] = slot;
+        set_slot(hole, tag, entry_at(next));
         hole = next;
       }
     }
-    table_[hole] = Slot{0, 0};
+    set_slot(hole, 0, kSentinel);
   }
 
   void grow_table() {
@@ -352,12 +406,15 @@ class OrderedDict {
     if (capacity - 1 > std::numeric_limits<std::uint32_t>::max()) {
       throw std::length_error("OrderedDict: table beyond 2^32 slots");
     }
-    std::unique_ptr<Slot[]> old = std::move(table_);
-    table_ = std::make_unique<Slot[]>(capacity);  // zeroed: all empty
+    std::unique_ptr<Group[]> old = std::move(table_);
+    // Value-initialized: every tag 0, every slot empty.
+    table_ = std::make_unique<Group[]>(capacity / kGroupSlots);
     mask_ = capacity - 1;
-    for (std::size_t i = 0; i < old_capacity; ++i) {
-      if (old[i].entry != kSentinel) {
-        table_[empty_slot_for(old[i].tag)] = old[i];
+    for (std::size_t g = 0; g < old_capacity / kGroupSlots; ++g) {
+      for (std::size_t lane = 0; lane < kGroupSlots; ++lane) {
+        if (const std::uint32_t tag = old[g].tags[lane]; tag != 0) {
+          set_slot(empty_slot_for(tag), tag, old[g].entries[lane]);
+        }
       }
     }
   }
@@ -424,8 +481,8 @@ class OrderedDict {
   Index slab_capacity_ = 0;
   Index slab_used_ = 0;
   Index free_head_ = kSentinel;
-  // The table: null until the first insertion; mask_ = capacity - 1.
-  std::unique_ptr<Slot[]> table_;
+  // The table: null until the first insertion; mask_ = slots - 1.
+  std::unique_ptr<Group[]> table_;
   std::size_t mask_ = 0;
   std::size_t size_ = 0;
 };
