@@ -21,6 +21,7 @@
 #include <variant>
 #include <vector>
 
+#include "absl/base/attributes.h"
 #include "evictlab/errors.h"
 
 namespace evictlab {
@@ -85,7 +86,7 @@ inline std::int64_t get_size(const UnsupportedKVObject& obj) {
 // through a table of function pointers here, which cost 2.3-2.7x a direct
 // field read in BM_GetSize; README "Which structure won".) The cases follow
 // KVObject's alternative order, which the static_asserts pin.
-inline std::int64_t get_size(const KVObject& obj) {
+ABSL_ATTRIBUTE_ALWAYS_INLINE inline std::int64_t get_size(const KVObject& obj) {
   static_assert(
       std::is_same_v<std::variant_alternative_t<0, KVObject>, at::TensorBase> &&
       std::is_same_v<std::variant_alternative_t<3, KVObject>,
