@@ -71,6 +71,7 @@ import socket
 import statistics
 import sys
 import time
+import tracemalloc
 from collections import OrderedDict
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -320,6 +321,7 @@ def time_put_new(upd, d, size, pairs):
 class Case:
     batch = 1
     evictions = None     # per-op counter, set for UpdateOn* cases
+    bytes_per_entry = None   # the cache's own heap per entry (UpdateOn*)
 
     def __init__(self, name):
         self.name = name
@@ -359,6 +361,32 @@ class GetSizeCase(Case):
         return real, cpu, reps * len(self.objs)
 
 
+_DICT_BYTES = {}
+
+
+def dict_bytes_per_entry(keys, objs):
+    """Heap an OrderedDict of these keys and objects holds per entry beyond
+    the key and object themselves (hash table, order links), measured with
+    tracemalloc on a second dict built like the cache (the evictor holds
+    nothing per entry). The C++ counterpart is the bytes_per_entry counter.
+    Measured once per size: it depends on n, not on the key or object type."""
+    n = len(keys)
+    if n not in _DICT_BYTES:
+        tracemalloc.start()
+        try:
+            before = tracemalloc.get_traced_memory()[0]
+            d = OrderedDict()
+            for k, o in zip(keys, objs):
+                d[k] = o
+            after = tracemalloc.get_traced_memory()[0]
+        finally:
+            tracemalloc.stop()
+        check(len(d) == n, "dict_bytes_per_entry: keys are not distinct")
+        del d
+        _DICT_BYTES[n] = (after - before) / n
+    return _DICT_BYTES[n]
+
+
 class Group:
     """One full cache of n entries for a (kv, key, n), shared by its cases."""
 
@@ -395,6 +423,7 @@ class Group:
         check(len(d) == n and self.ev.current_cache_size == float(n * S),
               f"building: len {len(d)}, current {self.ev.current_cache_size}")
         self.d = d
+        self.bytes_per_entry = dict_bytes_per_entry(pool[:n], objs)
         self.J = 0            # resident window: pool[(J + t) % 2n], t < n
         self._rot = None
 
@@ -841,6 +870,8 @@ class Runner:
             }
             if case.evictions is not None:
                 e["evictions"] = case.evictions
+            if case.bytes_per_entry is not None:
+                e["bytes_per_entry"] = case.bytes_per_entry
             entries.append(e)
             print(f"{case.name:<72} {e['real_time']:>10.1f} ns "
                   f"{e['cpu_time']:>10.1f} ns {done:>10}", file=sys.stderr)
@@ -850,6 +881,8 @@ class Runner:
         fields = ["real_time", "cpu_time", "items_per_second"]
         if case.evictions is not None:
             fields.append("evictions")
+        if case.bytes_per_entry is not None:
+            fields.append("bytes_per_entry")
         stats = {
             "mean": statistics.fmean,
             "median": statistics.median,
@@ -1078,6 +1111,7 @@ def main(argv=None):
             build_s_per_entry = (t1 - t0) / n
         for kind, policy, name in cs:
             case = make_group_case(kind, policy, name, g, data, positions[n])
+            case.bytes_per_entry = g.bytes_per_entry
             runner.run_case(case, reps)
         t2 = time.monotonic()
         per_rep_s[n] = (t2 - t1) / (len(cs) * reps)

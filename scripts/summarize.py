@@ -317,6 +317,39 @@ def headline(rows):
     return out
 
 
+MEMORY_POLICIES = ("lru", "lru_node", "naive_lru")
+KEY_ORDER = {"str": 0, "cek": 1, "hstr": 2, "hcek": 3}
+
+
+def memory_table(cpp_doc, py_doc):
+    """bytes_per_entry (the dict's and evictor's own heap per entry beyond
+    key and value) of the kvobj UpdateOnGet uniform caches: rows (key,
+    entries), one column per C++ policy and one for the Python model."""
+    def collect(doc):
+        out = {}
+        for b in (doc or {}).get("benchmarks", []):
+            if b.get("run_type") != "iteration" or "bytes_per_entry" not in b:
+                continue
+            r = parse_name(canonical(b.get("run_name") or b["name"]))
+            if (r["op"] == "UpdateOnGet" and r["kv"] == "kvobj"
+                    and r["variant"] == "dist:uniform"):
+                out[(r["policy"], r["key"], r["entries"])] = b["bytes_per_entry"]
+        return out
+    cpp, py = collect(cpp_doc), collect(py_doc)
+    keys = sorted({(k, n) for (_, k, n) in cpp},
+                  key=lambda kn: (KEY_ORDER.get(kn[0], 9), kn[1]))
+    body = []
+    for key, n in keys:
+        row = [key, n]
+        for policy in MEMORY_POLICIES:
+            v = cpp.get((policy, key, n))
+            row.append("" if v is None else f"{v:.0f}")
+        v = py.get(("lru", PY_KEY_FOR.get(key, key), n))
+        row.append("" if v is None else f"{v:.0f}")
+        body.append(row)
+    return body
+
+
 def write_md(path, run_dir, rows, cpp_doc, py_doc, errors, py_only):
     lines = [f"# evictlab run `{os.path.basename(os.path.normpath(run_dir))}`",
              ""]
@@ -338,6 +371,16 @@ def write_md(path, run_dir, rows, cpp_doc, py_doc, errors, py_only):
     else:
         lines.append("No lru/kvobj UpdateOnGet or UpdateOnPut cases.")
     lines.append("")
+    mem = memory_table(cpp_doc, py_doc)
+    if mem:
+        lines += ["## Memory: bytes per entry beyond key and value (kvobj)",
+                  "",
+                  "The dict's and evictor's own heap per entry (C++: mallinfo2 "
+                  "around building the cache; Python: tracemalloc around "
+                  "building an OrderedDict of the same keys and objects).",
+                  ""]
+        lines += md_table(["key", "entries"] + list(MEMORY_POLICIES)
+                          + ["Python"], mem) + [""]
     ops = [o for o in OP_ORDER if any(r["op"] == o for r in rows)]
     ops += sorted({r["op"] for r in rows} - set(OP_ORDER))
     for op in ops:

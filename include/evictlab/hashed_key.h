@@ -33,6 +33,7 @@
 #include <string>
 #include <utility>
 
+#include "absl/base/attributes.h"
 #include "absl/hash/hash.h"
 #include "evictlab/key.h"
 
@@ -66,9 +67,12 @@ class HashedKey {
   const K& get() const { return rep_->key; }
   std::size_t hash() const { return hash_; }
 
+  // Whether both share one representation (Python's `is`): implies ==.
+  // Tables use it as their inlined fast path (see OrderedDict::find_slot).
+  bool identical(const HashedKey& other) const { return rep_ == other.rep_; }
+
   friend bool operator==(const HashedKey& a, const HashedKey& b) {
-    return a.rep_ == b.rep_ ||
-           (a.hash_ == b.hash_ && a.rep_->key == b.rep_->key);
+    return a.rep_ == b.rep_ || (a.hash_ == b.hash_ && equal_keys(a, b));
   }
   friend bool operator!=(const HashedKey& a, const HashedKey& b) {
     return !(a == b);
@@ -84,6 +88,13 @@ class HashedKey {
     std::atomic<std::uint32_t> refs{1};
     K key;
   };
+
+  // Distinct representations with equal hashes: compare the keys. Out of
+  // line, so that a table's inlined hit path (identity) keeps its registers.
+  ABSL_ATTRIBUTE_NOINLINE static bool equal_keys(const HashedKey& a,
+                                                 const HashedKey& b) {
+    return a.rep_->key == b.rep_->key;
+  }
 
   void retain() noexcept {
     if (rep_ != nullptr) rep_->refs.fetch_add(1, std::memory_order_relaxed);

@@ -49,6 +49,7 @@
 #include <memory>
 #include <new>
 #include <stdexcept>
+#include <type_traits>
 #include <utility>
 #include <vector>
 
@@ -62,6 +63,15 @@
 #include "evictlab/key.h"
 
 namespace evictlab {
+
+// Whether K has `bool identical(const K&) const`, a cheap check that implies
+// equality (HashedKey).
+template <class K, class = void>
+inline constexpr bool kHasIdentity = false;
+template <class K>
+inline constexpr bool
+    kHasIdentity<K, std::void_t<decltype(std::declval<const K&>().identical(
+                        std::declval<const K&>()))>> = true;
 
 template <class K, class V, class Hash = KeyHash<K>,
           class Eq = std::equal_to<K>>
@@ -297,10 +307,39 @@ class OrderedDict {
   // tags at once leaves one predictable branch per group (one slot at a
   // time, a hit at 2^10 entries took 9.1 ns instead of 5.8, mostly
   // mispredicted probe branches). Before the first insertion there is no
-  // table: the probe ends at once. Always inlined: as a call it costs a
-  // third of a hit in register saves.
+  // table: the probe ends at once.
+  //
+  // Keys with an identity check (HashedKey::identical, Python's `is`) get an
+  // inlined fast path, the common hit: first tag match in the home group,
+  // same object. Everything else tail-calls the full probe out of line, so
+  // the fast path needs no saved registers (saving them was a sixth of a
+  // hit's instructions).
   ABSL_ATTRIBUTE_ALWAYS_INLINE Found find_slot(const K& key,
                                                std::uint32_t tag) const {
+    if constexpr (kHasIdentity<K>) {
+      if (ABSL_PREDICT_TRUE(table_ != nullptr)) {
+        const std::size_t g = tag & (mask_ >> 2);
+        const Group& group = table_[g];
+        const unsigned match = lanes_equal(group, tag);
+        if (ABSL_PREDICT_TRUE(match != 0)) {
+          const unsigned lane = static_cast<unsigned>(__builtin_ctz(match));
+          const Index e = group.entries[lane];
+          if (ABSL_PREDICT_TRUE(key_at(e).identical(key))) {
+            return Found{g * kGroupSlots + lane, e};
+          }
+        }
+      }
+      return find_slot_out_of_line(key, tag);
+    } else {
+      return find_slot_full(key, tag);
+    }
+  }
+  ABSL_ATTRIBUTE_NOINLINE Found find_slot_out_of_line(const K& key,
+                                                      std::uint32_t tag) const {
+    return find_slot_full(key, tag);
+  }
+  ABSL_ATTRIBUTE_ALWAYS_INLINE Found find_slot_full(const K& key,
+                                                    std::uint32_t tag) const {
     if (!table_) return Found{0, kSentinel};
     const std::size_t group_mask = mask_ >> 2;
     for (std::size_t g = tag & group_mask;; g = (g + 1) & group_mask) {

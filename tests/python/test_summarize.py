@@ -159,3 +159,31 @@ class SummarizeFixtureTest(unittest.TestCase):
 
 if __name__ == "__main__":
     unittest.main()
+
+
+class MemoryTableTest(unittest.TestCase):
+    """The memory section: bytes_per_entry per policy and of the Python model
+    (matched through the hstr -> str mapping), from iteration entries only."""
+
+    @staticmethod
+    def entry(name, value, run_type="iteration"):
+        return {"name": name, "run_name": name, "run_type": run_type,
+                "bytes_per_entry": value}
+
+    def test_columns_and_python_counterpart(self):
+        name = "BM_UpdateOnGet/{p}/kvobj/{k}/entries:1024/dist:uniform"
+        cpp = {"benchmarks": [
+            self.entry(name.format(p="lru", k="hstr"), 24.4),
+            self.entry(name.format(p="naive_lru", k="hstr"), 80.0),
+            self.entry(name.format(p="lru_node", k="hstr"), 40.0),
+            # aggregates and other ops are ignored
+            self.entry(name.format(p="lru", k="hstr"), 999.0, "aggregate"),
+            self.entry("BM_UpdateOnPut/lru/kvobj/hstr/entries:1024/"
+                       "evictions:1", 999.0),
+        ]}
+        py = {"benchmarks": [self.entry(name.format(p="lru", k="str"), 73.5)]}
+        self.assertEqual(summarize.memory_table(cpp, py),
+                         [["hstr", 1024, "24", "40", "80", "74"]])
+
+    def test_no_counters_no_table(self):
+        self.assertEqual(summarize.memory_table({"benchmarks": []}, None), [])
