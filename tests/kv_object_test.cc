@@ -54,6 +54,24 @@ TEST(GetSizeTest, KVObjAndDiskUseTheirSizeFieldNotTheData) {
   EXPECT_EQ(get_size(KVObject(meta)), std::int64_t{8} << 30);
 }
 
+TEST(DiskCacheMetadataTest, KeepsEveryFieldAndCopiesShareThem) {
+  const DiskCacheMetadata meta{"/cache/7.pt", 4096,
+                               std::vector<std::int64_t>{2, 32, 256},
+                               c10::ScalarType::BFloat16};
+  const KVObject copy = meta;  // as stored in a dict
+  const auto& stored = std::get<DiskCacheMetadata>(copy);
+  EXPECT_EQ(stored.path(), "/cache/7.pt");
+  EXPECT_EQ(stored.size(), 4096);
+  EXPECT_EQ(stored.shape(), (std::vector<std::int64_t>{2, 32, 256}));
+  EXPECT_EQ(stored.dtype(), c10::ScalarType::BFloat16);
+  EXPECT_EQ(&stored.path(), &meta.path());  // shared, not copied
+  const DiskCacheMetadata empty;
+  EXPECT_EQ(empty.path(), "");
+  EXPECT_EQ(empty.size(), 0);
+  EXPECT_FALSE(empty.shape().has_value());
+  EXPECT_FALSE(empty.dtype().has_value());
+}
+
 TEST(GetSizeTest, UnsupportedTypeIsRejectedWithTheTypeName) {
   for (const char* name : {"bytes", "str", "int", "NoneType"}) {
     try {

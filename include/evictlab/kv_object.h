@@ -14,6 +14,7 @@
 #include <c10/core/ScalarType.h>
 
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <string>
 #include <type_traits>
@@ -47,23 +48,54 @@ struct KVObj {
 };
 
 // Port of lmcache.utils.DiskCacheMetadata. Its size is the `size` field.
-struct DiskCacheMetadata {
-  std::string path;
-  std::int64_t size = 0;
-  std::optional<std::vector<std::int64_t>> shape;
-  std::optional<c10::ScalarType> dtype;
+// The other fields are read-only after construction and shared by copies (a
+// Python object is shared by reference too): that keeps this 24 bytes and a
+// KVObject 32, so a dict's values are half a cache line each and the eviction
+// walk's get_size reads one line (with the fields inline a KVObject was 88
+// bytes; README "Which structure won"). Copies are thread-safe.
+class DiskCacheMetadata {
+ public:
+  DiskCacheMetadata() = default;
+  DiskCacheMetadata(std::string path, std::int64_t size,
+                    std::optional<std::vector<std::int64_t>> shape,
+                    std::optional<c10::ScalarType> dtype);
+
+  std::int64_t size() const { return size_; }
+  const std::string& path() const;
+  const std::optional<std::vector<std::int64_t>>& shape() const;
+  std::optional<c10::ScalarType> dtype() const;
+
+ private:
+  struct Fields {
+    std::string path;
+    std::optional<std::vector<std::int64_t>> shape;
+    std::optional<c10::ScalarType> dtype;
+  };
+  static const Fields& default_fields();
+
+  std::int64_t size_ = 0;
+  std::shared_ptr<const Fields> fields_;  // null: default_fields()
 };
 
-// An object of a type the original's get_size rejects. `type_name` is the
+// An object of a type the original's get_size rejects. `type_name()` is the
 // Python type name the original prints: "bytes", "str", "int", "NoneType".
-struct UnsupportedKVObject {
-  std::string type_name;
+// The name is shared by copies, like DiskCacheMetadata's fields.
+class UnsupportedKVObject {
+ public:
+  explicit UnsupportedKVObject(std::string type_name)
+      : type_name_(std::make_shared<const std::string>(std::move(type_name))) {}
+  const std::string& type_name() const { return *type_name_; }
+
+ private:
+  std::shared_ptr<const std::string> type_name_;
 };
 
 // What a cache dict may hold. The tensor alternative is a view: its size is
 // the view's `numel() * element_size()`, not that of its storage.
 using KVObject = std::variant<at::TensorBase, ByteArray, KVObj,
                               DiskCacheMetadata, UnsupportedKVObject>;
+// Every alternative is at most 24 bytes (see DiskCacheMetadata).
+static_assert(sizeof(KVObject) <= 32, "a KVObject should stay half a line");
 
 // The size rule of the original, one overload per type so that code holding a
 // concrete type pays no dispatch. O(1); never allocates.
@@ -73,7 +105,7 @@ inline std::int64_t get_size(const at::TensorBase& tensor) {
 inline std::int64_t get_size(const ByteArray& array) { return array.length(); }
 inline std::int64_t get_size(const KVObj& obj) { return obj.size; }
 inline std::int64_t get_size(const DiskCacheMetadata& meta) {
-  return meta.size;
+  return meta.size();
 }
 // Throws UnknownKVTypeError naming the Python type, as the original does.
 [[noreturn]] void throw_unknown_kv_type(const UnsupportedKVObject& obj);
