@@ -209,6 +209,25 @@ TEST(FlatOrderedDictTest, SetFromOwnValueSurvivesSlabGrowth) {
   EXPECT_EQ(d.size(), 17u);
 }
 
+// A full cache's steady stream of puts (pop the oldest, insert a new key)
+// leaves tombstones; rebuilding for them must not grow the table.
+TEST(FlatOrderedDictTest, SteadyChurnKeepsTheTableSize) {
+  OrderedDict<std::string, int> d;
+  constexpr int kEntries = 1000;
+  for (int i = 0; i < kEntries; ++i) d.set(std::to_string(i), i);
+  const std::size_t slots = d.slot_count();
+  for (int i = kEntries; i < 100 * kEntries; ++i) {
+    d.pop(d.front_key());
+    d.set(std::to_string(i), i);
+  }
+  EXPECT_EQ(d.size(), static_cast<std::size_t>(kEntries));
+  EXPECT_EQ(d.slot_count(), slots);
+  EXPECT_EQ(d.front_key(), std::to_string(99 * kEntries));
+  for (int i = 99 * kEntries; i < 100 * kEntries; ++i) {
+    ASSERT_EQ(d.at(std::to_string(i)), i);
+  }
+}
+
 TEST(FlatOrderedDictTest, MovedFromDictIsEmptyAndUsable) {
   OrderedDict<std::string, int> a;
   a.set("x", 1);
