@@ -256,6 +256,29 @@ class FixtureRunsTest(unittest.TestCase):
                          [{"target": "get_2_20_naive",
                            "what": "× vs naive_lru"}])
 
+    def test_hashed_keys_compare_with_python_str_and_cek(self):
+        def st(ns):
+            return {"median": ns, "min": ns, "max": ns, "n": 3}
+        get = "BM_UpdateOnGet/{p}/kvobj/{k}/entries:1024/dist:uniform"
+        run = {"cpp": {get.format(p="lru", k="hstr"): st(5.0),
+                       get.format(p="lru", k="hcek"): st(4.0),
+                       "BM_GetSize/field_read": st(1.0),
+                       "BM_GetSize/kvobj": st(1.2),
+                       "BM_GetSize/kvobj/dispatch:visit": st(3.0)},
+               "py": {get.format(p="lru", k="str"): st(60.0),
+                      get.format(p="lru", k="cek"): st(20.0)},
+               "gate": {}}
+        rows = {r["case"]: r for r in dash.ratio_rows(run)}
+        hstr = rows[get.format(p="lru", k="hstr")]
+        self.assertEqual((hstr["py_ns"], hstr["speedup_py"]), (60.0, 12.0))
+        self.assertTrue(hstr["checks"][0]["met"])
+        hcek = rows[get.format(p="lru", k="hcek")]
+        self.assertEqual(hcek["speedup_py"], 5.0)
+        self.assertFalse(hcek["checks"][0]["met"])
+        # The losing dispatch variants are measured, not held to targets.
+        self.assertEqual(rows["BM_GetSize/kvobj/dispatch:visit"]["checks"], [])
+        self.assertTrue(rows["BM_GetSize/kvobj"]["checks"][0]["met"])
+
     def test_target_summary(self):
         s = {t["target"]: t for t in dash.target_summary(
             dash.ratio_rows(self.latest))}
