@@ -267,11 +267,6 @@ class OrderedDict {
   }
 
  private:
-  struct Probe {
-    std::size_t pos;  // the key's slot, or the empty slot that ends the probe
-    bool found;
-  };
-
   // Out of line and cold, so the hit paths keep their registers.
   [[noreturn]] ABSL_ATTRIBUTE_NOINLINE ABSL_ATTRIBUTE_COLD static void
   throw_missing(const K& key) {
@@ -301,7 +296,7 @@ class OrderedDict {
 
   struct Found {
     std::size_t pos;  // the key's slot (when found)
-    Index entry;      // kSentinel: absent
+    Index entry;      // kSentinel: absent (pos: see probe)
   };
   // Probes a group at a time from the tag's home group. No group between a
   // key's home group and its own has an empty slot (tombstones count as
@@ -336,17 +331,22 @@ class OrderedDict {
       }
       return find_slot_out_of_line(key, tag);
     } else {
-      return find_slot_full(key, tag);
+      return probe<false>(key, tag);
     }
   }
   ABSL_ATTRIBUTE_NOINLINE Found find_slot_out_of_line(const K& key,
                                                       std::uint32_t tag) const {
-    return find_slot_full(key, tag);
+    return probe<false>(key, tag);
   }
-  ABSL_ATTRIBUTE_ALWAYS_INLINE Found find_slot_full(const K& key,
-                                                    std::uint32_t tag) const {
+  // The full probe. kForInsert: a miss also returns, in `pos`, the first
+  // free slot on the probe path (tombstone or empty), where set() puts the
+  // new key.
+  template <bool kForInsert>
+  ABSL_ATTRIBUTE_ALWAYS_INLINE Found probe(const K& key,
+                                           std::uint32_t tag) const {
     if (!table_) return Found{0, kSentinel};
     const std::size_t group_mask = mask_ >> 2;
+    std::size_t insert_at = kNoSlot;
     for (std::size_t g = tag & group_mask;; g = (g + 1) & group_mask) {
       const Group& group = table_[g];
       for (unsigned match = lanes_equal(group, tag); match != 0;
@@ -357,37 +357,19 @@ class OrderedDict {
           return Found{g * kGroupSlots + lane, e};
         }
       }
-      if (lanes_equal(group, kEmpty) != 0) return Found{0, kSentinel};
+      const unsigned empty = lanes_equal(group, kEmpty);
+      if constexpr (kForInsert) {
+        if (insert_at == kNoSlot) {
+          if (const unsigned free = empty | lanes_equal(group, kDeleted);
+              free != 0) {
+            insert_at = g * kGroupSlots + __builtin_ctz(free);
+          }
+        }
+      }
+      if (empty != 0) return Found{kForInsert ? insert_at : 0, kSentinel};
     }
   }
 
-  // find_slot for set(): also finds, on a miss, the first free slot on the
-  // probe path (tombstone or empty), where the new key goes.
-  ABSL_ATTRIBUTE_ALWAYS_INLINE Probe probe_for_insert(const K& key,
-                                                      std::uint32_t tag) const {
-    if (!table_) return Probe{0, false};
-    const std::size_t group_mask = mask_ >> 2;
-    std::size_t insert_at = kNoSlot;
-    for (std::size_t g = tag & group_mask;; g = (g + 1) & group_mask) {
-      const Group& group = table_[g];
-      unsigned match = lanes_equal(group, tag);
-      while (match != 0) {
-        const unsigned lane = static_cast<unsigned>(__builtin_ctz(match));
-        if (ABSL_PREDICT_TRUE(Eq{}(key_at(group.entries[lane]), key))) {
-          return Probe{g * kGroupSlots + lane, true};
-        }
-        match &= match - 1;
-      }
-      const unsigned empty = lanes_equal(group, kEmpty);
-      if (insert_at == kNoSlot) {
-        if (const unsigned free = empty | lanes_equal(group, kDeleted);
-            free != 0) {
-          insert_at = g * kGroupSlots + __builtin_ctz(free);
-        }
-      }
-      if (empty != 0) return Probe{insert_at, false};
-    }
-  }
   // Bit i set iff lane i's tag is `tag`.
   static unsigned lanes_equal(const Group& group, std::uint32_t tag) {
 #if defined(__SSE2__)
@@ -420,9 +402,9 @@ class OrderedDict {
   template <class KeyArg, class VArg>
   bool set_impl(KeyArg&& key, VArg&& value) {
     const std::uint32_t tag = tag_of(key);
-    const Probe p = probe_for_insert(key, tag);
-    if (p.found) {
-      value_at(entry_at(p.pos)) = std::forward<VArg>(value);
+    const Found p = probe<true>(key, tag);
+    if (p.entry != kSentinel) {
+      value_at(p.entry) = std::forward<VArg>(value);
       return false;
     }
     if (free_head_ == kSentinel && slab_used_ == slab_capacity_) {
