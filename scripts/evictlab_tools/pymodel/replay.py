@@ -17,15 +17,14 @@ from collections import OrderedDict
 from dataclasses import dataclass
 from typing import Iterable, List, Optional
 
-sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import torch
 
-import torch  # noqa: E402
-
-from lmcache_evictor import (CacheEngineKey, DiskCacheMetadata,  # noqa: E402
-                             KVObj, PutStatus, make_evictor)
+from evictlab_tools.pymodel.lmcache_evictor import (
+    CacheEngineKey, DiskCacheMetadata, KVObj, PutStatus, make_evictor)
 
 REPO_ROOT = os.path.abspath(
-    os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", ".."))
+    os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..",
+                 ".."))
 
 DTYPES = {
     "float16": torch.float16, "bfloat16": torch.bfloat16,
