@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # End-to-end test of scripts/profile: profiles one small case into a temporary
 # directory, checks the folded stacks and the callgrind top list, then opens
-# flame.html in headless Debian Chromium: the rendered DOM must hold the frames
-# and no script error, and hover / search / zoom / reset must work. Saves a
-# screenshot of the flame graph.
+# flame.html (d3-flame-graph, vendored in scripts/profile_assets/vendor/) in
+# headless Debian Chromium: the rendered DOM must hold the frames and no
+# script error, and hover / search / zoom / reset must work
+# (tests/profile/flame_probe.js). Saves a screenshot of the flame graph.
 #
 #   tests/profile/test_profile.sh [SCREENSHOT.png]   (default build/profile-flame.png)
 #
@@ -18,9 +19,10 @@ shot=${1:-build/profile-flame.png}
 [[ $shot = /* ]] || shot="$repo/$shot"
 mkdir -p "$(dirname "$shot")"
 
-CASE='BM_UpdateOnPut/lru/tensor/str/entries:1024/evictions:1'
-CASE_DIR='UpdateOnPut_lru_tensor_str_entries_1024_evictions_1'
+CASE='BM_UpdateOnPut/lru/dict:flat/tensor/str/entries:1024/evictions:1'
+CASE_DIR='UpdateOnPut_lru_dict_flat_tensor_str_entries_1024_evictions_1'
 CHROMIUM=/usr/bin/chromium
+VENDOR=scripts/profile_assets/vendor
 
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/evictlab-profile-test.XXXXXX")
 trap 'rm -rf "$tmp"' EXIT
@@ -74,6 +76,11 @@ for f in flame.html flame.svg index.html README.txt meta.json; do
 done
 check "flame.html fetches nothing (no src=/href= to http)" \
   bash -c "! grep -q -E '(src|href)=\"?https?:' '$dir/flame.html'"
+for lib in d3.min.js d3-flamegraph.umd.min.js; do
+  check "flame.html inlines the vendored $lib" \
+    grep -q -F "$(head -c 300 "$VENDOR/$lib" | head -n 1)" "$dir/flame.html"
+done
+check "the hand-written renderer is gone" bash -c "! grep -q 'fg-frame' '$dir/flame.html'"
 check "the tool printed where flame.html is" grep -q "$CASE_DIR/flame.html" "$tmp/profile.log"
 
 # --- headless Chromium ---------------------------------------------------
@@ -84,7 +91,8 @@ chromium() {  # chromium OUT ARGS... : one run with a fresh profile, output in O
   prof=$(mktemp -d "$tmp/chromium-profile.XXXXXX")
   timeout 120 "$CHROMIUM" --headless --no-sandbox --disable-gpu --disable-quic \
     --no-first-run --disable-background-networking --disable-component-update \
-    --disable-sync --hide-scrollbars --user-data-dir="$prof" "$@" \
+    --disable-sync --hide-scrollbars --virtual-time-budget=5000 \
+    --user-data-dir="$prof" "$@" \
     > "$out" 2> "$out.err" < /dev/null || true
 }
 
@@ -96,47 +104,21 @@ if [[ -s $dir/flame.html ]]; then
   check "no script error was recorded" bash -c "! grep -q '<html[^>]*data-flame-errors' '$dom'"
   n_frames=$(grep -o 'data-flame-frames="[0-9]*"' "$dom" | grep -o '[0-9]*' || echo 0)
   check "frames were rendered ($n_frames)" test "${n_frames:-0}" -ge 10
+  check "d3-flame-graph drew its svg" \
+    grep -q -E '<svg[^>]*class="partition d3-flame-graph"' "$dom"
   check "a rendered frame is the case" \
-    grep -q -E "class=\"fg-frame[^\"]*\"[^>]*>$CASE<" "$dom"
+    grep -q -E "class=\"d3-flame-graph-label\"[^>]*>$CASE<" "$dom"
   check "a rendered frame names update_on_put" \
-    grep -q -E 'class="fg-frame[^"]*"[^>]*>[^<]*update_on_put<' "$dom"
+    grep -q -E 'class="d3-flame-graph-label"[^>]*>[^<]*update_on_put<' "$dom"
 
-  # Interaction: the same page with a script that hovers, searches, zooms and
-  # resets, recording what it saw on <html> (synthetic DOM events).
-  python3 - "$dir/flame.html" "$tmp/interact.html" <<'EOF'
+  # Interaction: the same page with tests/profile/flame_probe.js, which
+  # hovers, searches, zooms and resets, recording what it saw on <html>.
+  python3 - "$dir/flame.html" "$tmp/interact.html" tests/profile/flame_probe.js <<'EOF'
 import sys
 page = open(sys.argv[1], encoding="utf-8").read()
-probe = r"""<script>
-(function () {
-  const d = document.documentElement;
-  const put = () => Array.from(document.querySelectorAll(".fg-frame"))
-    .find(e => /update_on_put$/.test(e.textContent));
-  let f = put();
-  if (!f) { d.setAttribute("data-t-error", "no update_on_put frame"); return; }
-  const r = f.getBoundingClientRect();
-  f.dispatchEvent(new MouseEvent("mousemove",
-    {bubbles: true, clientX: r.left + 4, clientY: r.top + 4}));
-  const tip = document.querySelector(".fg-tip");
-  d.setAttribute("data-t-tip", tip.style.display === "block" ? tip.textContent : "hidden");
-  const s = document.querySelector(".fg-toolbar input[type=search]");
-  s.value = "update_on_put";
-  s.dispatchEvent(new Event("input"));
-  d.setAttribute("data-t-hits", String(document.querySelectorAll(".fg-frame.fg-hit").length));
-  d.setAttribute("data-t-match", document.querySelector(".fg-match").textContent);
-  s.value = "";
-  s.dispatchEvent(new Event("input"));
-  const before = Number(d.getAttribute("data-flame-frames"));
-  put().dispatchEvent(new MouseEvent("click", {bubbles: true}));
-  d.setAttribute("data-t-crumbs", document.querySelector(".fg-crumbs").textContent);
-  const z = put();
-  d.setAttribute("data-t-zoom-width", z ? z.style.width : "none");
-  d.setAttribute("data-t-zoom-frames", String(Number(d.getAttribute("data-flame-frames")) < before));
-  document.querySelector(".fg-toolbar button").click();
-  d.setAttribute("data-t-reset", document.querySelector(".fg-crumbs").textContent === "" ? "yes" : "no");
-})();
-</script>
-"""
-open(sys.argv[2], "w", encoding="utf-8").write(page.replace("</body>", probe + "</body>"))
+probe = open(sys.argv[3], encoding="utf-8").read()
+open(sys.argv[2], "w", encoding="utf-8").write(
+    page.replace("</body>", "<script>\n" + probe + "</script>\n</body>"))
 EOF
   chromium "$tmp/idom.html" --window-size=1400,1000 --dump-dom "file://$tmp/interact.html"
   idom="$tmp/idom.html"
@@ -145,9 +127,11 @@ EOF
   check "hover shows a tooltip with the function and its samples" \
     grep -q -E 'data-t-tip="[^"]*update_on_put[^"]*samples: [0-9]+ \(' "$idom"
   check "search highlights matching frames" grep -q -E 'data-t-hits="[1-9][0-9]*"' "$idom"
+  check "search highlights only matching frames" grep -q 'data-t-hit-names="all"' "$idom"
+  check "clearing the search removes the highlight" grep -q 'data-t-cleared="0"' "$idom"
   check "search sums the matched samples" grep -q -E 'data-t-match="Matched: [0-9]+ samples' "$idom"
   check "click zooms into the frame (full width, breadcrumbs)" \
-    bash -c "grep -q 'data-t-zoom-width=\"100%\"' '$idom' && grep -q -E 'data-t-crumbs=\"Zoomed into: [^\"]*update_on_put' '$idom'"
+    bash -c "grep -q 'data-t-zoom-width=\"full\"' '$idom' && grep -q -E 'data-t-crumbs=\"Zoomed into: [^\"]*update_on_put' '$idom'"
   check "reset zooms out" grep -q 'data-t-reset="yes"' "$idom"
 
   chromium "$tmp/shot.log" --window-size=1400,1000 --screenshot="$shot" "file://$dir/flame.html"
