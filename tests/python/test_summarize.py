@@ -1,79 +1,95 @@
 #!/usr/bin/python3
-"""Tests of scripts/summarize.py on the fixture run in fixtures/run_small.
+"""Tests of evictlab_tools/summarize.py (and the derivation under it) on the
+fixture runs: fixtures/run_small has the old names (before the dict axis:
+lru, naive_lru, ...), read through cases.ALIASES; fixtures/run_new has
+today's names, a cases.json, a gate.json and Python cases of dict pydict.
 
 Run from the repo root:
-  /usr/bin/python3 -m unittest discover -s tests/python -v
+  PYTHONPATH=scripts /usr/bin/python3 -m unittest discover -s tests/python -v
 """
 
 import contextlib
 import csv
+import glob
 import io
 import os
 import shutil
-import sys
 import tempfile
 import unittest
 
+from evictlab_tools import derive, summarize
+
 HERE = os.path.dirname(os.path.abspath(__file__))
 REPO = os.path.abspath(os.path.join(HERE, "..", ".."))
-sys.path.insert(0, os.path.join(REPO, "scripts"))
-
-import summarize  # noqa: E402
-
-FIXTURE = os.path.join(HERE, "fixtures", "run_small")
-G = "BM_UpdateOnGet/{p}/kvobj/cek/entries:{n}/dist:uniform"
-P = "BM_UpdateOnPut/{p}/kvobj/{k}/entries:1024/evictions:1"
+# The old fixture's names, as the alias table renames them.
+G = "BM_UpdateOnGet/{p}/dict:{d}/kvobj/cek/entries:{n}/dist:uniform"
+P = "BM_UpdateOnPut/{p}/dict:{d}/kvobj/{k}/entries:1024/evictions:1"
 
 
-class SummarizeFixtureTest(unittest.TestCase):
+def run_summarize(run_dir):
+    with contextlib.redirect_stdout(io.StringIO()):
+        rc = summarize.main([run_dir])
+    assert rc == 0, rc
+    with open(os.path.join(run_dir, "summary.csv"), newline="") as f:
+        rows = list(csv.DictReader(f))
+    with open(os.path.join(run_dir, "summary.md")) as f:
+        md = f.read()
+    return {r["name"]: r for r in rows}, md
+
+
+class FixtureCopy(unittest.TestCase):
+    FIXTURE = None
 
     def setUp(self):
         self.tmp = tempfile.mkdtemp(prefix="summarize_test_")
         self.run_dir = os.path.join(self.tmp, "run")
-        shutil.copytree(FIXTURE, self.run_dir)
+        shutil.copytree(os.path.join(HERE, "fixtures", self.FIXTURE),
+                        self.run_dir)
 
     def tearDown(self):
         shutil.rmtree(self.tmp)
 
     def summarize(self):
-        with contextlib.redirect_stdout(io.StringIO()):
-            rc = summarize.main([self.run_dir])
-        self.assertEqual(rc, 0)
-        with open(os.path.join(self.run_dir, "summary.csv"), newline="") as f:
-            rows = list(csv.DictReader(f))
-        with open(os.path.join(self.run_dir, "summary.md")) as f:
-            md = f.read()
-        return {r["name"]: r for r in rows}, md
+        return run_summarize(self.run_dir)
+
+
+class OldNamesTest(FixtureCopy):
+    FIXTURE = "run_small"
 
     def test_columns(self):
         rows, _ = self.summarize()
         with open(os.path.join(self.run_dir, "summary.csv")) as f:
             header = f.readline().strip().split(",")
-        self.assertEqual(header, summarize.COLUMNS)
-        r = rows[G.format(p="lru", n=1024)]
-        self.assertEqual((r["op"], r["policy"], r["kv"], r["key"],
-                          r["entries"], r["variant"]),
-                         ("UpdateOnGet", "lru", "kvobj", "cek", "1024",
-                          "dist:uniform"))
+        self.assertEqual(header, derive.COLUMNS)
+        r = rows[G.format(p="lru", d="flat", n=1024)]
+        self.assertEqual((r["family"], r["policy"], r["dict"], r["kv"],
+                          r["key"], r["entries"], r["variant"]),
+                         ("UpdateOnGet", "lru", "flat", "kvobj", "cek",
+                          "1024", "dist:uniform"))
+        # naive_lru is the lru policy over the naive dict
+        self.assertIn(G.format(p="lru", d="naive", n=1024), rows)
+        self.assertFalse([n for n in rows if "naive_lru" in n])
 
     def test_ratios(self):
         rows, _ = self.summarize()
-        r = rows[G.format(p="lru", n=1024)]
+        r = rows[G.format(p="lru", d="flat", n=1024)]
         # The median aggregate (100) wins over the repetitions' median (95).
         self.assertAlmostEqual(float(r["cpp_median_ns"]), 100.0)
         self.assertAlmostEqual(float(r["python_median_ns"]), 1500.0)
         self.assertAlmostEqual(float(r["speedup_vs_python"]), 15.0)
         # naive_lru has repetitions only: their median is 300.
-        self.assertAlmostEqual(float(r["naive_lru_median_ns"]), 300.0)
+        self.assertAlmostEqual(float(r["naive_median_ns"]), 300.0)
         self.assertAlmostEqual(float(r["speedup_vs_naive"]), 3.0)
         self.assertAlmostEqual(float(r["floor_ns"]), 50.0)
         self.assertAlmostEqual(float(r["ratio_to_floor"]), 2.0)
         # lru_strict reported in microseconds: 0.12 us = 120 ns.
-        s = rows[G.format(p="lru_strict", n=1024)]
+        s = rows[G.format(p="lru_strict", d="flat", n=1024)]
         self.assertAlmostEqual(float(s["cpp_median_ns"]), 120.0)
-        self.assertAlmostEqual(float(s["speedup_vs_naive"]), 2.5)
         self.assertAlmostEqual(float(s["ratio_to_floor"]), 2.4)
-        p = rows[P.format(p="lru", k="cek")]
+        # ×naive compares the same policy over dict:naive: there is no
+        # lru_strict over the naive dict in this run.
+        self.assertEqual(s["speedup_vs_naive"], "n/a")
+        p = rows[P.format(p="lru", d="flat", k="cek")]
         self.assertAlmostEqual(float(p["speedup_vs_python"]), 100.0)
         g = rows["BM_GetSize/kvobj"]
         self.assertAlmostEqual(float(g["speedup_vs_python"]), 23.0)
@@ -85,14 +101,14 @@ class SummarizeFixtureTest(unittest.TestCase):
 
     def test_missing_and_errors_never_crash(self):
         rows, md = self.summarize()
-        r = rows[G.format(p="lru", n=4096)]     # no Python, naive, floor
+        r = rows[G.format(p="lru", d="flat", n=4096)]  # no Python, naive..
         for col in ("python_median_ns", "speedup_vs_python",
-                    "naive_lru_median_ns", "speedup_vs_naive", "floor_ns",
+                    "naive_median_ns", "speedup_vs_naive", "floor_ns",
                     "ratio_to_floor"):
             self.assertEqual(r[col], "n/a", col)
-        p = rows[P.format(p="lru", k="cek")]    # naive_lru case missing
+        p = rows[P.format(p="lru", d="flat", k="cek")]  # no naive case
         self.assertEqual(p["speedup_vs_naive"], "n/a")
-        e = rows[P.format(p="lru", k="str")]    # C++ case errored
+        e = rows[P.format(p="lru", d="flat", k="str")]  # C++ case errored
         self.assertEqual(e["cpp_median_ns"], "error")
         self.assertEqual(e["speedup_vs_python"], "error")
         self.assertEqual(e["speedup_vs_naive"], "error")
@@ -102,36 +118,37 @@ class SummarizeFixtureTest(unittest.TestCase):
 
     def test_not_applicable_cells_are_blank(self):
         rows, _ = self.summarize()
-        d = rows[G.format(p="dummy", n=1024)]
-        self.assertEqual(d["speedup_vs_naive"], "")     # only lru, lru_strict
+        d = rows[G.format(p="dummy", d="flat", n=1024)]
         self.assertAlmostEqual(float(d["ratio_to_floor"]), 0.2)
-        n = rows[G.format(p="naive_lru", n=1024)]
-        self.assertEqual(n["python_median_ns"], "")     # no Python naive_lru
-        self.assertEqual(n["speedup_vs_naive"], "")
+        self.assertAlmostEqual(float(d["speedup_vs_python"]), 3.0)
+        n = rows[G.format(p="lru", d="naive", n=1024)]
+        self.assertEqual(n["python_median_ns"], "")   # not the default dict
+        self.assertEqual(n["speedup_vs_naive"], "")   # it is the naive dict
         f = rows["BM_MemoryFloor/entries:1024"]
-        self.assertEqual((f["op"], f["entries"]), ("MemoryFloor", "1024"))
+        self.assertEqual((f["family"], f["entries"]), ("MemoryFloor", "1024"))
         self.assertEqual(f["speedup_vs_python"], "")
-        put = rows[P.format(p="lru", k="cek")]
-        self.assertEqual(put["ratio_to_floor"], "")     # UpdateOnGet only
+        put = rows[P.format(p="lru", d="flat", k="cek")]
+        self.assertEqual(put["ratio_to_floor"], "")   # UpdateOnGet only
 
     def test_markdown(self):
         _, md = self.summarize()
         self.assertIn("0123456789ab (dirty)", md)          # context.json
         self.assertIn("library_build_type: debug", md)
-        self.assertIn("## Headline: lru, kvobj", md)
+        self.assertIn("## Headline: lru, dict:flat, kvobj", md)
         self.assertIn("| UpdateOnGet (dist:uniform) | cek | 1024 | 100 | "
                       "1,500 | 15.0× | 3.00× | 2.00× |", md)
         self.assertIn("| UpdateOnPut (evictions:1) | cek | 1024 | 200 | "
                       "20,000 | 100× | n/a |  |", md)
-        for op in ("GetSize", "UpdateOnGet", "UpdateOnPut", "MemoryFloor"):
-            self.assertIn(f"## {op} (", md)
+        for fam in ("GetSize", "UpdateOnGet", "UpdateOnPut", "MemoryFloor"):
+            self.assertIn(f"## {fam} (", md)
         self.assertIn("1 Python case(s) have no C++ counterpart", md)
+        self.assertIn("| GetSize tensor ≤ 2× kvobj | met |", md)
 
     def test_without_python_json_or_context(self):
         os.remove(os.path.join(self.run_dir, "python.json"))
         os.remove(os.path.join(self.run_dir, "context.json"))
         rows, md = self.summarize()
-        r = rows[G.format(p="lru", n=1024)]
+        r = rows[G.format(p="lru", d="flat", n=1024)]
         self.assertEqual(r["python_median_ns"], "n/a")
         self.assertAlmostEqual(float(r["speedup_vs_naive"]), 3.0)
         self.assertIn("# evictlab run `run`", md)
@@ -141,49 +158,100 @@ class SummarizeFixtureTest(unittest.TestCase):
         err = io.StringIO()
         with contextlib.redirect_stderr(err):
             self.assertEqual(summarize.main([self.run_dir]), 1)
-        self.assertIn("cpp.json: not found", err.getvalue())
+        self.assertIn("cpp.json", err.getvalue())
 
-    def test_parse_name(self):
-        self.assertEqual(
-            summarize.parse_name(
-                "BM_UpdateOnPut/lru/tensor/str/entries:65536/status:illegal"),
-            {"op": "UpdateOnPut", "policy": "lru", "kv": "tensor",
-             "key": "str", "entries": 65536, "variant": "status:illegal"})
-        self.assertEqual(summarize.parse_name("BM_GetSize/field_read")["variant"],
-                         "field_read")
-        self.assertEqual(
-            summarize.parse_name("BM_MemoryFloor/entries:1024/real_time"),
-            {"op": "MemoryFloor", "policy": "", "kv": "", "key": "",
-             "entries": 1024, "variant": ""})
+
+class NewNamesTest(FixtureCopy):
+    FIXTURE = "run_new"
+    G = "BM_UpdateOnGet/{p}/dict:{d}/kvobj/hstr/entries:{n}/dist:uniform"
+    P = "BM_UpdateOnPut/{p}/dict:{d}/kvobj/hstr/entries:{n}/evictions:1"
+
+    def test_python_pydict_rows_match_the_default_dict(self):
+        rows, _ = self.summarize()
+        r = rows[self.G.format(p="lru", d="flat", n=1024)]
+        self.assertAlmostEqual(float(r["python_median_ns"]), 60.0)  # str
+        self.assertAlmostEqual(float(r["speedup_vs_python"]), 12.0)
+        self.assertEqual(rows[self.G.format(p="lru", d="absl", n=1024)]
+                         ["speedup_vs_python"], "")
+        self.assertFalse([n for n in rows if "pydict" in n])
+
+    def test_naive_axis_and_registered_but_missing(self):
+        rows, _ = self.summarize()
+        self.assertAlmostEqual(float(rows[self.G.format(
+            p="lru", d="absl", n=1024)]["speedup_vs_naive"]), 2.0)
+        self.assertAlmostEqual(float(rows[self.G.format(
+            p="fifo", d="flat", n=1024)]["speedup_vs_naive"]), 2.0)
+        self.assertEqual(rows[self.G.format(p="mru", d="flat", n=1024)]
+                         ["speedup_vs_naive"], "n/a")
+
+    def test_units_suffixes_gate_and_put_vs_get(self):
+        rows, _ = self.summarize()
+        big = rows[self.G.format(p="lru", d="flat", n=1048576)]
+        self.assertAlmostEqual(float(big["cpp_median_ns"]), 90.0)  # 0.09 us
+        self.assertAlmostEqual(float(big["ratio_to_floor"]), 0.45)
+        small = rows[self.G.format(p="lru", d="flat", n=1024)]
+        # the floor ran with /iterations:2048
+        self.assertAlmostEqual(float(small["ratio_to_floor"]), 1.25)
+        self.assertAlmostEqual(float(small["ir_per_op"]), 70.1)
+        put = rows[self.P.format(p="lru", d="flat", n=1024)]
+        self.assertAlmostEqual(float(put["ratio_to_get"]), 10.0)
+        # gate.json named it the old way
+        self.assertAlmostEqual(float(put["ir_per_op"]), 632.6)
+        t = rows["BM_GetSize/tensor/dtype:bfloat16/rank:1/view:narrow"]
+        self.assertAlmostEqual(float(t["ratio_to_kvobj"]), 2.5)
+
+    def test_order_follows_the_registry(self):
+        rows, _ = self.summarize()
+        gets = [n for n in rows if n.startswith("BM_UpdateOnGet/")
+                and "entries:1024/" in n]
+        self.assertEqual(gets, [
+            self.G.format(p=p, d=d, n=1024) for p, d in (
+                ("lru", "flat"), ("lru", "absl"), ("lru", "naive"),
+                ("fifo", "flat"), ("fifo", "naive"), ("mru", "flat"))])
+
+    def test_targets_in_markdown(self):
+        _, md = self.summarize()
+        self.assertIn("| get ≥ 10× Python at 2^10–2^14 | met | 12.0 × "
+                      "Python", md)
+        self.assertIn("| GetSize tensor ≤ 2× kvobj | not met | 2.50 ×", md)
+        self.assertIn("| put ≥ 5× Python at 2^20 | not checked |  | "
+                      "1 missing |", md)
+        self.assertIn("| key | entries | flat | naive | Python |", md)
+        self.assertIn("| hstr | 1024 | 24 | 90 | 73 |", md)
+
+
+class HistoryTest(unittest.TestCase):
+    """Every committed run directory (old names) still summarizes."""
+
+    def test_every_committed_run(self):
+        runs = sorted(glob.glob(os.path.join(REPO, "results", "runs", "*")))
+        self.assertTrue(runs)
+        for run_dir in runs:
+            with self.subTest(run=os.path.basename(run_dir)):
+                run = derive.load(run_dir)
+                rows = derive.rows(run)
+                self.assertEqual(len(rows), len(run.cpp))
+                self.assertEqual(run.case_list.default_dict, "flat")
+                heads = [r for r in rows if r["name"] ==
+                         "BM_UpdateOnGet/lru/dict:flat/kvobj/cek/"
+                         "entries:1024/dist:uniform"]
+                self.assertEqual(len(heads), 1)
+                self.assertIsInstance(heads[0]["speedup_vs_python"], float)
+                self.assertIsInstance(heads[0]["speedup_vs_naive"], float)
+
+    def test_headline_of_the_readme_run(self):
+        # README's headline (run 20261129T152206Z_5217b3e): hstr get at 2^20
+        # 86.4 ns, 7.33x Python, 2.43x naive_lru, 0.43x floor.
+        run = derive.load(os.path.join(REPO, "results", "runs",
+                                       "20261129T152206Z_5217b3e"))
+        r = next(r for r in derive.rows(run) if r["name"] ==
+                 "BM_UpdateOnGet/lru/dict:flat/kvobj/hstr/entries:1048576/"
+                 "dist:uniform")
+        self.assertEqual(f"{r['cpp_median_ns']:.1f}", "86.4")
+        self.assertEqual(f"{r['speedup_vs_python']:.2f}", "7.33")
+        self.assertEqual(f"{r['speedup_vs_naive']:.2f}", "2.43")
+        self.assertEqual(f"{r['ratio_to_floor']:.2f}", "0.43")
 
 
 if __name__ == "__main__":
     unittest.main()
-
-
-class MemoryTableTest(unittest.TestCase):
-    """The memory section: bytes_per_entry per policy and of the Python model
-    (matched through the hstr -> str mapping), from iteration entries only."""
-
-    @staticmethod
-    def entry(name, value, run_type="iteration"):
-        return {"name": name, "run_name": name, "run_type": run_type,
-                "bytes_per_entry": value}
-
-    def test_columns_and_python_counterpart(self):
-        name = "BM_UpdateOnGet/{p}/kvobj/{k}/entries:1024/dist:uniform"
-        cpp = {"benchmarks": [
-            self.entry(name.format(p="lru", k="hstr"), 24.4),
-            self.entry(name.format(p="naive_lru", k="hstr"), 80.0),
-            self.entry(name.format(p="lru_node", k="hstr"), 40.0),
-            # aggregates and other ops are ignored
-            self.entry(name.format(p="lru", k="hstr"), 999.0, "aggregate"),
-            self.entry("BM_UpdateOnPut/lru/kvobj/hstr/entries:1024/"
-                       "evictions:1", 999.0),
-        ]}
-        py = {"benchmarks": [self.entry(name.format(p="lru", k="str"), 73.5)]}
-        self.assertEqual(summarize.memory_table(cpp, py),
-                         [["hstr", 1024, "24", "40", "80", "74"]])
-
-    def test_no_counters_no_table(self):
-        self.assertEqual(summarize.memory_table({"benchmarks": []}, None), [])

@@ -1,0 +1,269 @@
+"""Summarizes one run directory of scripts/run.sh: summary.csv, summary.md.
+
+    scripts/summarize RUN_DIR
+
+Reads RUN_DIR/cpp.json, and when present python.json, cases.json,
+context.json and gate.json; the rows and every ratio come from
+derive.rows (see evictlab_tools/derive.py for the columns). summary.csv has
+derive.COLUMNS; summary.md the context, the targets' status, a headline
+(the reference policy `lru` on the default dict, kvobj values), the memory
+per entry by dict, then every case by family.
+
+A cell is empty where the column does not apply, "n/a" where the other case
+is missing and "error" where a case reported error_occurred.
+"""
+
+import csv
+import os
+import sys
+
+from . import context as context_mod
+from . import cases, derive, gbench, targets as targets_mod
+
+HEADLINE_POLICY = "lru"     # the reference port (docs/CASES.md)
+HEADLINE_KV = "kvobj"
+HEADLINE_VARIANTS = {"UpdateOnGet": "dist:uniform",
+                     "UpdateOnPut": "evictions:1"}
+
+
+def fmt_csv(v):
+    if isinstance(v, float):
+        return f"{v:.3f}"
+    return "" if v is None else str(v)
+
+
+def write_csv(path, rows):
+    with open(path, "w", newline="", encoding="utf-8") as f:
+        w = csv.writer(f)
+        w.writerow(derive.COLUMNS)
+        for r in rows:
+            w.writerow([fmt_csv(r[c]) for c in derive.COLUMNS])
+
+
+def md_num(v):
+    if v >= 100:
+        return f"{v:,.0f}"
+    if v >= 10:
+        return f"{v:.1f}"
+    if v >= 0.01 or v == 0:
+        return f"{v:.2f}"
+    return f"{v:.2g}"     # e.g. an inlined no-op: 0.0026 ns
+
+
+def md_ns(v):
+    return md_num(v) if isinstance(v, float) else ("" if v is None
+                                                   else str(v))
+
+
+def md_ratio(v):
+    return md_num(v) + "×" if isinstance(v, float) else ("" if v is None
+                                                         else str(v))
+
+
+def md_table(header, body):
+    out = ["| " + " | ".join(header) + " |",
+           "|" + "|".join("---" for _ in header) + "|"]
+    out += ["| " + " | ".join(str(c) for c in row) + " |" for row in body]
+    return out
+
+
+def context_lines(run):
+    ctx = context_mod.normalize(run.context)
+    bench = run.cpp.context
+    sha = ctx.get("git_sha")
+    dirty = ctx.get("git_dirty")
+    items = [
+        ("git", (str(sha)[:12] + (" (dirty)" if dirty else "")) if sha
+         else None),
+        ("commit", ctx.get("commit_message")),
+        ("profile", ctx.get("profile")),
+        ("compiler", ctx.get("compiler")),
+        ("flags", ctx.get("cxx_flags")),
+        ("CPU", ctx.get("cpu_model")),
+        ("num_cpus", ctx.get("num_cpus") or bench.get("num_cpus")),
+        ("library_build_type", ctx.get("library_build_type")
+         or bench.get("library_build_type")),
+        ("date", bench.get("date") or ctx.get("date_utc")),
+        ("host", bench.get("host_name") or ctx.get("host")),
+        ("dicts", ", ".join(
+            d + (" (default)" if d == run.case_list.default_dict else "")
+            for d in run.case_list.dicts if d != cases.PYTHON_DICT)),
+    ]
+    if run.python is not None:
+        pc = run.python.context
+        items.append(("python model", f"Python {pc.get('python_version', '?')}"
+                      f", torch {pc.get('torch_version', '?')}"))
+    return [f"- {k}: {v}" for k, v in items if v not in (None, "")]
+
+
+def headline(rows, default_dict):
+    body = []
+    for r in rows:
+        if (r["policy"] == HEADLINE_POLICY and r["dict"] == default_dict
+                and r["kv"] == HEADLINE_KV
+                and HEADLINE_VARIANTS.get(r["family"]) == r["variant"]):
+            body.append([f"{r['family']} ({r['variant']})", r["key"],
+                         r["entries"], md_ns(r["cpp_median_ns"]),
+                         md_ns(r["python_median_ns"]),
+                         md_ratio(r["speedup_vs_python"]),
+                         md_ratio(r["speedup_vs_naive"]),
+                         md_ratio(r["ratio_to_floor"])])
+    return body
+
+
+def memory_table(rows, case_list):
+    """bytes_per_entry of the lru kvobj UpdateOnGet uniform caches: rows
+    (key, entries), a column per dict of the run and one for the Python
+    model. Returns (header, body)."""
+    dicts = [d for d in case_list.dicts if d != cases.PYTHON_DICT]
+    cells, py = {}, {}
+    for r in rows:
+        if (r["family"] == "UpdateOnGet" and r["policy"] == HEADLINE_POLICY
+                and r["kv"] == HEADLINE_KV and r["variant"] == "dist:uniform"
+                and r["bytes_per_entry"] is not None):
+            cells[(r["key"], r["entries"], r["dict"])] = r["bytes_per_entry"]
+            if r["python_bytes_per_entry"] is not None:
+                py[(r["key"], r["entries"])] = r["python_bytes_per_entry"]
+    keys = sorted({(k, n) for (k, n, _) in cells},
+                  key=lambda kn: (case_list.key_kinds.index(kn[0]), kn[1]))
+    used = [d for d in dicts if any(k[2] == d for k in cells)]
+    body = []
+    for key, n in keys:
+        row = [key, n]
+        for d in used:
+            v = cells.get((key, n, d))
+            row.append("" if v is None else f"{v:.0f}")
+        v = py.get((key, n))
+        row.append("" if v is None else f"{v:.0f}")
+        body.append(row)
+    return ["key", "entries"] + used + ["Python"], body
+
+
+def targets_table(rows, targets):
+    body = []
+    for t in targets_mod.summary(rows, targets):
+        worst = ""
+        if t["n"]:
+            worst = (f"{md_num(t['worst_value'])} {t['unit']} "
+                     f"(`{t['worst_case']}`)")
+        missing = f"{len(t['missing'])} missing" if t["missing"] else ""
+        body.append([t["text"], targets_mod.status(t), worst, missing])
+    return body
+
+
+def family_table(family, sub):
+    if family == "GetSize":
+        hdr = ["kv", "variant", "C++ ns", "Python ns", "×Python",
+               "÷field_read"]
+        body = [[r["kv"] or "", r["variant"], md_ns(r["cpp_median_ns"]),
+                 md_ns(r["python_median_ns"]),
+                 md_ratio(r["speedup_vs_python"]),
+                 md_ratio(r["ratio_to_field_read"])] for r in sub]
+    elif family == "MemoryFloor":
+        hdr = ["entries", "C++ ns"]
+        body = [[r["entries"], md_ns(r["cpp_median_ns"])] for r in sub]
+    else:
+        hdr = ["policy", "dict", "kv", "key", "entries", "variant", "C++ ns",
+               "Python ns", "×Python", "naive ns", "×naive"]
+        hdr += ["floor ns", "÷floor"] if family == "UpdateOnGet" \
+            else ["÷get"]
+        body = []
+        for r in sub:
+            row = [r["policy"] or "", r["dict"] or "", r["kv"] or "",
+                   r["key"] or "", r["entries"], r["variant"],
+                   md_ns(r["cpp_median_ns"]), md_ns(r["python_median_ns"]),
+                   md_ratio(r["speedup_vs_python"]),
+                   md_ns(r["naive_median_ns"]),
+                   md_ratio(r["speedup_vs_naive"])]
+            if family == "UpdateOnGet":
+                row += [md_ns(r["floor_ns"]), md_ratio(r["ratio_to_floor"])]
+            else:
+                row += [md_ratio(r["ratio_to_get"])]
+            body.append(row)
+    return hdr, body
+
+
+def markdown(run, rows, targets):
+    cl = run.case_list
+    lines = [f"# evictlab run `{os.path.basename(os.path.normpath(run.path))}`",
+             ""]
+    lines += context_lines(run)
+    lines += ["",
+              "Times are median real ns per operation.  ×Python = Python ns / "
+              "C++ ns (default dict; hstr/hcek against the Python model's "
+              "str/cek, whose str caches its hash as HashedKey does); ×naive "
+              "= the same case over dict:naive ns / this case's ns; ÷floor = "
+              "UpdateOnGet ns / BM_MemoryFloor ns at the same entries; ÷get "
+              "= a one-eviction put / the same cache's uniform get.  Blank: "
+              "not applicable; n/a: missing; error: the case reported an "
+              "error.", ""]
+    lines += ["## Targets", ""]
+    lines += md_table(["target", "status", "worst", ""],
+                      targets_table(rows, targets)) + [""]
+    head = headline(rows, cl.default_dict)
+    lines += [f"## Headline: {HEADLINE_POLICY}, dict:{cl.default_dict}, "
+              f"{HEADLINE_KV}", ""]
+    if head:
+        lines += md_table(["op", "key", "entries", "C++ ns", "Python ns",
+                           "×Python", "×naive", "÷floor"], head)
+    else:
+        lines.append(f"No {HEADLINE_POLICY}/{HEADLINE_KV} UpdateOnGet or "
+                     "UpdateOnPut cases.")
+    lines.append("")
+    hdr, mem = memory_table(rows, cl)
+    if mem:
+        lines += ["## Memory: bytes per entry beyond key and value (kvobj)",
+                  "",
+                  "The dict's and evictor's own heap per entry (C++: mallinfo2 "
+                  "around building the cache; Python: tracemalloc around "
+                  "building an OrderedDict of the same keys and objects).",
+                  ""]
+        lines += md_table(hdr, mem) + [""]
+    for family in cl.families:
+        sub = [r for r in rows if r["family"] == family]
+        if not sub:
+            continue
+        lines += [f"## {family} ({len(sub)} case{'s' if len(sub) != 1 else ''})",
+                  ""]
+        lines += md_table(*family_table(family, sub)) + [""]
+    errors = run.cpp.errors()
+    if errors:
+        lines += [f"## Errors ({len(errors)})", ""]
+        lines += [f"- `{n}`: {m}" for n, m in sorted(errors.items())] + [""]
+    py_only = derive.python_only(run)
+    if py_only:
+        lines += [f"{len(py_only)} Python case(s) have no C++ counterpart.",
+                  ""]
+    return "\n".join(lines)
+
+
+def summarize(run_dir, targets=None):
+    """Writes summary.csv and summary.md; returns the rows."""
+    run = derive.load(run_dir)
+    targets = targets_mod.load() if targets is None else targets
+    rows = derive.rows(run, targets)
+    write_csv(os.path.join(run_dir, "summary.csv"), rows)
+    with open(os.path.join(run_dir, "summary.md"), "w",
+              encoding="utf-8") as f:
+        f.write(markdown(run, rows, targets))
+    return rows
+
+
+def main(argv=None):
+    argv = sys.argv[1:] if argv is None else argv
+    if len(argv) != 1 or argv[0] in ("-h", "--help"):
+        print(__doc__.split("\n\n")[1].strip(), file=sys.stderr)
+        return 2
+    run_dir = argv[0]
+    try:
+        rows = summarize(run_dir)
+    except gbench.GBenchError as e:
+        print(f"summarize: {e}", file=sys.stderr)
+        return 1
+    print(f"summarize: {len(rows)} cases -> "
+          f"{os.path.join(run_dir, 'summary.csv')}, summary.md")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
