@@ -8,7 +8,7 @@ EVICTLAB_PACKAGES=(
   build-essential cmake ninja-build pkg-config git
   libtorch-dev libabsl-dev libfmt-dev nlohmann-json3-dev
   libbenchmark-dev libgtest-dev libgmock-dev
-  python3 python3-torch
+  python3 python3-torch python3-scipy
   valgrind chromium linux-perf
 )
 

@@ -1,34 +1,33 @@
-"""Statistics for scripts/compare (standard library only).
+"""Statistics for scripts/compare: scipy.stats where it has the method.
 
     median(xs)
-    rankdata(xs)                       average ranks, 1-based (ties share the mean rank)
+    rankdata(xs)                       average ranks, 1-based (scipy.stats)
     mwu_null_counts(m, n)              exact null distribution of U (counts)
     mannwhitneyu(x, y, method="auto")  two-sided Mann-Whitney U test
+                                       (scipy.stats.mannwhitneyu)
     ratio_ci(a, b, confidence=0.95)    Hodges-Lehmann ratio B/A and its interval
 
-Mann-Whitney U follows scipy.stats.mannwhitneyu (SciPy >= 1.7) with
-alternative="two-sided", use_continuity=True:
+mannwhitneyu is scipy.stats.mannwhitneyu (Debian python3-scipy) with
+alternative="two-sided", use_continuity=True, returning the method it used:
+"auto" is "exact" when either sample has at most 8 values and there are no
+ties, otherwise "asymptotic" (scipy's rule, stated here because scipy's
+result does not say which it chose).
 
-- the statistic is U1 = R1 - n1(n1+1)/2 for the first sample (R1 its rank sum
-  in the pooled sample, average ranks for ties);
-- method "auto" is "exact" when either sample has at most 8 values and there
-  are no ties, otherwise "asymptotic";
-- exact:      p = 2 * P(U >= max(U1, U2)) under the null (all C(n1+n2, n1)
-              orderings equally likely), clipped to 1;
-- asymptotic: z = (max(U1, U2) - n1 n2 / 2 - 0.5) / s with the tie-corrected
-              s = sqrt(n1 n2 / 12 * ((n + 1) - sum(t^3 - t) / (n (n - 1)))),
-              p = 2 * (1 - Phi(z)), clipped to 1. All-equal data (s = 0)
-              gives z = -inf and p = 1.
+SciPy has no Hodges-Lehmann estimator, no Moses interval and no public exact
+null distribution of U, so ratio_ci builds the interval from the exact null
+counts here (mwu_null_counts, checked against enumeration and the published
+critical values in tests/python/test_compare_stats.py) and from
+scipy.stats.norm above 40000 pairs.
 """
 
 import math
 from collections import Counter, namedtuple
-from statistics import NormalDist
+
+import scipy.stats
 
 MWUResult = namedtuple("MWUResult", "statistic pvalue method")
 RatioCI = namedtuple("RatioCI", "estimate low high k")
 
-_STD_NORMAL = NormalDist()
 
 # Exact counts are integers of about log2(C(m+n, m)) bits; this bounds the
 # polynomial's size (m*n + 1 coefficients) for the confidence interval.
@@ -46,28 +45,8 @@ def median(xs):
 
 
 def rankdata(xs):
-    """Average ranks (1-based) of xs, in input order, like scipy.stats.rankdata."""
-    order = sorted(range(len(xs)), key=lambda i: xs[i])
-    ranks = [0.0] * len(xs)
-    i = 0
-    while i < len(order):
-        j = i
-        while j + 1 < len(order) and xs[order[j + 1]] == xs[order[i]]:
-            j += 1
-        avg = (i + j) / 2.0 + 1.0  # ranks i+1 .. j+1
-        for k in range(i, j + 1):
-            ranks[order[k]] = avg
-        i = j + 1
-    return ranks
-
-
-def normal_sf(z):
-    """P(Z > z) for a standard normal Z, accurate in the far tail."""
-    if z == math.inf:
-        return 0.0
-    if z == -math.inf:
-        return 1.0
-    return 0.5 * math.erfc(z / math.sqrt(2.0))
+    """Average ranks (1-based) of xs, in input order (scipy.stats.rankdata)."""
+    return [float(r) for r in scipy.stats.rankdata(xs)]
 
 
 def mwu_null_counts(m, n):
@@ -94,45 +73,24 @@ def mwu_null_counts(m, n):
     return c
 
 
-def _exact_sf(u, m, n):
-    """P(U >= u) under the null, exact."""
-    counts = mwu_null_counts(m, n)
-    u = max(0, int(math.ceil(u)))
-    return sum(counts[u:]) / math.comb(m + n, m)
-
-
 def mannwhitneyu(x, y, method="auto", use_continuity=True):
-    """Two-sided Mann-Whitney U test of x against y (scipy's conventions,
-    see the module docstring). Returns MWUResult(statistic=U1, pvalue, method)."""
+    """Two-sided Mann-Whitney U test of x against y (scipy.stats). Returns
+    MWUResult(statistic=U1 of x, pvalue, method actually used)."""
     x, y = list(x), list(y)
-    n1, n2 = len(x), len(y)
-    if n1 == 0 or n2 == 0:
+    if not x or not y:
         raise ValueError("mannwhitneyu needs two non-empty samples")
-    pooled = x + y
-    ranks = rankdata(pooled)
-    r1 = sum(ranks[:n1])
-    u1 = r1 - n1 * (n1 + 1) / 2.0
-    u2 = n1 * n2 - u1
-    ties = [t for t in Counter(pooled).values() if t > 1]
     if method == "auto":
-        method = "asymptotic" if (n1 > 8 and n2 > 8) or ties else "exact"
-    u = max(u1, u2)
-    if method == "exact":
-        p = 2.0 * _exact_sf(u, n1, n2)
-    elif method == "asymptotic":
-        n = n1 + n2
-        tie_term = sum(t ** 3 - t for t in ties)
-        var = n1 * n2 / 12.0 * ((n + 1) - tie_term / (n * (n - 1)))
-        s = math.sqrt(max(var, 0.0))
-        num = u - n1 * n2 / 2.0 - (0.5 if use_continuity else 0.0)
-        if s > 0:
-            z = num / s
-        else:
-            z = math.inf if num > 0 else -math.inf if num < 0 else math.nan
-        p = 2.0 * normal_sf(z) if not math.isnan(z) else 1.0
-    else:
+        ties = any(t > 1 for t in Counter(x + y).values())
+        method = "asymptotic" if (len(x) > 8 and len(y) > 8) or ties \
+            else "exact"
+    if method not in ("exact", "asymptotic"):
         raise ValueError(f"unknown method {method!r}")
-    return MWUResult(u1, min(max(p, 0.0), 1.0), method)
+    r = scipy.stats.mannwhitneyu(x, y, use_continuity=use_continuity,
+                                 alternative="two-sided", method=method)
+    p = float(r.pvalue)
+    if math.isnan(p):       # all values equal: no evidence of a shift
+        p = 1.0
+    return MWUResult(float(r.statistic), min(max(p, 0.0), 1.0), method)
 
 
 def _ci_rank(m, n, confidence):
@@ -153,7 +111,7 @@ def _ci_rank(m, n, confidence):
                 break
             k += 1
         return min(k, (mn + 1) // 2)
-    z = _STD_NORMAL.inv_cdf(1.0 - alpha / 2.0)
+    z = scipy.stats.norm.ppf(1.0 - alpha / 2.0)
     sd = math.sqrt(mn * (m + n + 1) / 12.0)
     return max(0, min(int(math.floor(mn / 2.0 + 0.5 - z * sd)), (mn + 1) // 2))
 
