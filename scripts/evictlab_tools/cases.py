@@ -20,6 +20,8 @@ benchmark name is built.
     alias(name)               an old name (dict in the policy name) -> new
     format_name(case)         the benchmark name of a record
     param(case, key)          one "key:value" part of the variant, or None
+    ere_escape(name)          a name escaped for --benchmark_filter (POSIX
+                              extended regex)
 
 CaseList gives the display orders from the registry (cases.json lists
 policies and dicts in registry order); for old runs, the order of the alias
@@ -113,6 +115,12 @@ class Case:
 def param(case, key):
     """The value of one "key:value" part of case.variant, or None."""
     return case.params.get(key)
+
+
+def ere_escape(name):
+    """Escapes a benchmark name for Google Benchmark's POSIX extended regex
+    (--benchmark_filter)."""
+    return "".join("\\" + c if c in ".[]()*+?{}|^$\\" else c for c in name)
 
 
 def strip_suffixes(name):

@@ -49,7 +49,7 @@ import subprocess
 import sys
 import tempfile
 
-from . import gbench, stats
+from . import cases, gbench, stats
 
 HERE = os.path.dirname(os.path.realpath(__file__))
 
@@ -112,9 +112,7 @@ def analyse(samples_a, samples_b, threshold, alpha):
     return rows
 
 
-def ere_escape(name):
-    """Escapes a benchmark name for Google Benchmark's POSIX extended regex."""
-    return "".join("\\" + c if c in ".[]()*+?{}|^$\\" else c for c in name)
+ere_escape = cases.ere_escape
 
 
 def compare(measure, bench_filter, threshold, alpha):

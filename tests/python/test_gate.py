@@ -1,12 +1,17 @@
-"""Unit tests of the gate's logic (scripts/lib/gatelib.py) on known inputs."""
+"""Unit tests of the gate's logic (evictlab_tools/gatelib.py, gate.py) on
+known inputs."""
+import json
 import os
-import sys
+import re
 import tempfile
 import textwrap
 import unittest
 
-sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "..", "scripts", "lib"))
-import gatelib  # noqa: E402
+from evictlab_tools import cases, gate, gatelib
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+REPO = os.path.abspath(os.path.join(HERE, "..", ".."))
+CASES = os.path.join(HERE, "fixtures", "cases_small.json")
 
 
 def case(ir):
@@ -90,6 +95,54 @@ class CompareTest(unittest.TestCase):
         self.assertIn("x/y", text)
         self.assertIn("+100.00%", text)
         self.assertIn("gate: FAIL", text)
+
+
+class SelectionTest(unittest.TestCase):
+    """The gate's cases come from the case list, not from a regex of names."""
+
+    def setUp(self):
+        self.cl = cases.load_case_list(CASES)
+
+    def test_every_registered_policy_on_the_default_dict(self):
+        chosen = gatelib.gate_cases(self.cl)
+        gets = {c.policy for c in chosen if c.family == "UpdateOnGet"}
+        # fifo and mru are in the fixture's registry only: no list to edit
+        self.assertEqual(gets, {"lru", "lru_strict", "dummy", "fifo", "mru"})
+        self.assertEqual({c.dict for c in chosen if c.dict}, {"flat"})
+        self.assertEqual({c.entries for c in chosen if c.entries}, {1024})
+        getsize = sorted(c.name for c in chosen if c.family == "GetSize")
+        self.assertEqual(getsize, [
+            "BM_GetSize/field_read", "BM_GetSize/kvobj",
+            "BM_GetSize/tensor/dtype:bfloat16/rank:1/view:narrow"])
+
+    def test_bench_filter_matches_exactly_the_selection(self):
+        chosen, flt = gate.select(self.cl, None)
+        rx = re.compile(flt)
+        matched = {c.name for c in self.cl if rx.search(c.name)}
+        self.assertEqual(matched, {c.name for c in chosen})
+        # the library appends /iterations:N with fixed iterations
+        one = chosen[-1].name
+        self.assertTrue(rx.search(one + "/iterations:2048"))
+        self.assertFalse(rx.search(one + "/extra"))
+        self.assertLess(len(flt), 1000)   # product patterns, not a name list
+
+    def test_user_filter_selects_listed_cases(self):
+        chosen, flt = gate.select(
+            self.cl, r"^BM_UpdateOnGet/fifo/dict:naive/.*entries:1024/")
+        self.assertEqual([c.name for c in chosen], [
+            "BM_UpdateOnGet/fifo/dict:naive/kvobj/hstr/entries:1024/"
+            "dist:uniform"])
+        self.assertTrue(re.search(flt, chosen[0].name + "/iterations:8"))
+
+    def test_committed_baseline_reads_through_the_aliases(self):
+        with open(os.path.join(REPO, "results", "baseline", "gate.json")) as f:
+            base = json.load(f)["cases"]
+        names = {cases.canonical(n) for n in base}
+        self.assertEqual(len(names), len(base))
+        self.assertIn("BM_UpdateOnGet/lru/dict:flat/kvobj/str/entries:1024/"
+                      "dist:uniform", names)
+        self.assertFalse([n for n in names if n.startswith("BM_UpdateOn")
+                          and "/dict:" not in n])
 
 
 if __name__ == "__main__":

@@ -1,12 +1,84 @@
-"""The regression gate's pure logic: parsing callgrind dumps, per-op figures,
-comparison with a baseline, and the report. Kept apart from scripts/gate so
-it is unit-tested on known inputs (tests/python/test_gate.py)."""
+"""The regression gate's pure logic: which cases it runs, parsing callgrind
+dumps, per-op figures, comparison with a baseline, and the report. Kept
+apart from gate.py so it is unit-tested on known inputs
+(tests/python/test_gate.py)."""
 import re
+
+from . import cases
 
 # Estimated cycles: L1 hits + 5 x LL hits + 35 x RAM accesses (the weights
 # callgrind's own documentation uses for a rough cycle estimate).
 LL_HIT_CYCLES = 5
 RAM_CYCLES = 35
+
+
+# What the gate runs, as record predicates over the binary's case list: every
+# registered policy on the default dict (so a new policy joins with no edit),
+# every KV and key kind, at ENTRIES; and the size rule's main cases.
+ENTRIES = (1024, 65536)
+GATE_VARIANTS = {"UpdateOnGet": ("dist:uniform",),
+                 "UpdateOnPut": ("evictions:0", "evictions:1", "evictions:8")}
+GATE_GETSIZE = {(None, "field_read"), ("bytearray", ""), ("kvobj", ""),
+                ("disk", "")}
+GATE_TENSOR_DTYPE = "bfloat16"
+
+
+def is_gate_case(case, default_dict):
+    """Whether the default gate runs this cases.Case."""
+    if case.family in GATE_VARIANTS:
+        return (case.dict == default_dict and case.entries in ENTRIES
+                and case.variant in GATE_VARIANTS[case.family])
+    if case.family == "GetSize":
+        if (case.kv, case.variant) in GATE_GETSIZE:
+            return True
+        p = case.params
+        return (case.kv == "tensor" and p.get("dtype") == GATE_TENSOR_DTYPE
+                and "dispatch" not in p)
+    return False
+
+
+def gate_cases(case_list):
+    """The default gate's cases (cases.Case) of a case list."""
+    return [c for c in case_list if is_gate_case(c, case_list.default_dict)]
+
+
+def _alt(values):
+    values = sorted({str(v) for v in values})
+    if len(values) == 1:
+        return cases.ere_escape(values[0])
+    return "(" + "|".join(cases.ere_escape(v) for v in values) + ")"
+
+
+def bench_filter(selected, case_list):
+    """A --benchmark_filter that matches exactly the selected cases among
+    the case list (with fixed iterations the library appends
+    /iterations:N). Cache cases become one product pattern per family
+    (policies x dicts x kv x keys x entries x variants) when the selection is
+    such a product, else a list of names."""
+    suffix = "(/iterations:[0-9]+)?$"
+    selected_names = {c.name for c in selected}
+    parts = []
+    for family in sorted({c.family for c in selected}):
+        sub = [c for c in selected if c.family == family]
+        if family in cases.CACHE_FAMILIES:
+            pattern = (f"BM_{family}/{_alt(c.policy for c in sub)}"
+                       f"/dict:{_alt(c.dict for c in sub)}"
+                       f"/{_alt(c.kv for c in sub)}/{_alt(c.key for c in sub)}"
+                       f"/entries:{_alt(c.entries for c in sub)}"
+                       f"/{_alt(c.variant for c in sub)}")
+            rx = re.compile("^" + pattern + suffix)
+            hits = {c.name for c in case_list if c.family == family
+                    and rx.search(c.name)}
+            if hits == {c.name for c in sub}:
+                parts.append("^" + pattern + suffix)
+                continue
+        parts += ["^" + cases.ere_escape(c.name) + suffix for c in sub]
+    if not parts:
+        return None
+    rx = re.compile("|".join(parts))
+    assert {c.name for c in case_list if rx.search(c.name)} == \
+        selected_names, "bench_filter does not match the selection"
+    return "|".join(parts)
 
 
 def parse_callgrind_dump(path):
@@ -123,14 +195,3 @@ def context_warnings(base_ctx, cur_ctx):
     if cur_ctx.get("deliberate_slowdown"):
         out.append(f"this build has a deliberate slowdown: {cur_ctx['deliberate_slowdown']}")
     return out
-
-
-def cpu_model():
-    try:
-        with open("/proc/cpuinfo") as f:
-            for line in f:
-                if line.startswith("model name"):
-                    return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return None
