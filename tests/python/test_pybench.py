@@ -1,9 +1,10 @@
 #!/usr/bin/python3
-"""Smoke test of scripts/pybench.py: every case kind runs, checks its result
-and writes Google Benchmark JSON (tiny sizes and --min-time, a few seconds).
+"""Smoke test of scripts/pybench (evictlab_tools/pybench.py): every case kind
+runs, checks its result and writes Google Benchmark JSON with names of
+cases.format_name (tiny sizes and --min-time, a few seconds).
 
 Run from the repo root:
-  /usr/bin/python3 -m unittest discover -s tests/python -v
+  PYTHONPATH=scripts /usr/bin/python3 -m unittest discover -s tests/python -v
 """
 
 import json
@@ -15,10 +16,9 @@ import unittest
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 REPO = os.path.abspath(os.path.join(HERE, "..", ".."))
-PYBENCH = os.path.join(REPO, "scripts", "pybench.py")
-sys.path.insert(0, os.path.join(REPO, "scripts"))
+PYBENCH = os.path.join(REPO, "scripts", "pybench")
 
-import pybench  # noqa: E402
+from evictlab_tools import cases, context, gbench, pybench  # noqa: E402
 
 
 class PyBenchTest(unittest.TestCase):
@@ -47,21 +47,23 @@ class PyBenchTest(unittest.TestCase):
 
     def test_context(self):
         ctx = self.doc["context"]
-        self.assertEqual(ctx["executable"], "pybench.py")
+        self.assertEqual(ctx["executable"], "scripts/pybench")
         self.assertEqual(ctx["library_build_type"], "python")
         for k in ("date", "host_name", "num_cpus", "python_version",
-                  "torch_version"):
+                  "torch_version", "cpu_model", "git_sha"):
             self.assertIn(k, ctx)
+        self.assertEqual(context.machine(ctx)["num_cpus"], os.cpu_count())
 
     def test_every_case_has_repetitions_and_aggregates(self):
         names = {b["run_name"] for b in self.doc["benchmarks"]}
-        want = {f"BM_UpdateOnPut/lru/kvobj/cek/entries:{n}/{v}"
+        want = {f"BM_UpdateOnPut/lru/dict:pydict/kvobj/cek/entries:{n}/{v}"
                 for n in (64, 256)
                 for v in ("evictions:0", "evictions:1", "evictions:8",
                           "status:illegal")}
-        want |= {f"BM_UpdateOnPut/dummy/kvobj/cek/entries:{n}/{v}"
+        want |= {f"BM_UpdateOnPut/dummy/dict:pydict/kvobj/cek/entries:{n}/{v}"
                  for n in (64, 256) for v in ("evictions:0", "evictions:1")}
-        want |= {f"BM_UpdateOnGet/{p}/tensor/str/entries:{n}/dist:{d}"
+        want |= {f"BM_UpdateOnGet/{p}/dict:pydict/tensor/str/entries:{n}/"
+                 f"dist:{d}"
                  for p in ("lru", "dummy") for n in (64, 256)
                  for d in ("uniform", "zipf")}
         want |= {"BM_GetSize/kvobj", "BM_GetSize/field_read"}
@@ -84,7 +86,7 @@ class PyBenchTest(unittest.TestCase):
         def ev(name):
             return next(b["evictions"] for b in self.doc["benchmarks"]
                         if b["name"] == name)
-        base = "BM_UpdateOnPut/{}/kvobj/cek/entries:256/{}"
+        base = "BM_UpdateOnPut/{}/dict:pydict/kvobj/cek/entries:256/{}"
         self.assertEqual(ev(base.format("lru", "evictions:1")), 1.0)
         self.assertEqual(ev(base.format("lru", "evictions:8")), 8.0)
         self.assertEqual(ev(base.format("lru", "evictions:0")), 0.0)
@@ -95,7 +97,7 @@ class PyBenchTest(unittest.TestCase):
         out = os.path.join(self.tmp.name, "budget.json")
         p = subprocess.run(
             [sys.executable, PYBENCH, "--entries", "64", "--min-time", "0.01",
-             "--repetitions", "2", "--filter", "UpdateOnGet/lru/disk",
+             "--repetitions", "2", "--filter", "UpdateOnGet/lru/dict:pydict/disk",
              "--max-seconds", "0.001", "--out", out],
             capture_output=True, text=True, timeout=120)
         self.assertEqual(p.returncode, 0, p.stderr[-2000:])
@@ -119,9 +121,23 @@ class PyBenchTest(unittest.TestCase):
         # 48 tensor + 4 other GetSize; 4 entries x 4 kv x 2 key x (lru: 2
         # gets + 4 puts, dummy: 2 gets + 2 puts), as the C++ suite registers.
         self.assertEqual(len(names), 52 + 4 * 4 * 2 * (6 + 4))
-        self.assertNotIn("BM_UpdateOnPut/dummy/kvobj/cek/entries:1024/"
-                         "evictions:8", names)
+        self.assertNotIn("BM_UpdateOnPut/dummy/dict:pydict/kvobj/cek/"
+                         "entries:1024/evictions:8", names)
         self.assertEqual(len(set(names)), len(names))
+        # every name is a record the one parser reads back
+        for name in names:
+            c = cases.parse_name(name)
+            self.assertEqual(cases.format_name(c), name)
+            if c.family.startswith("UpdateOn"):
+                self.assertEqual(c.dict, cases.PYTHON_DICT)
+
+    def test_output_loads_with_the_one_loader(self):
+        res = gbench.load(self.out)
+        self.assertFalse(res.errors())
+        r = res["BM_UpdateOnGet/lru/dict:pydict/tensor/str/entries:64/"
+                "dist:uniform"]
+        self.assertEqual(r.n, 2)
+        self.assertIn("bytes_per_entry", r.counters)
 
 
 if __name__ == "__main__":

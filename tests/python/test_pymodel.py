@@ -1,5 +1,5 @@
 #!/usr/bin/python3
-"""Tests of the Python model of LMCache's evictor (scripts/pymodel).
+"""Tests of the Python model of LMCache's evictor (scripts/evictlab_tools/pymodel).
 
 Run from the repo root:
   /usr/bin/python3 -m unittest discover -s tests/python -v
@@ -13,12 +13,11 @@ import unittest
 from collections import OrderedDict
 
 REPO = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
-sys.path.insert(0, os.path.join(REPO, "scripts", "pymodel"))
 
 import torch  # noqa: E402
 
-import replay  # noqa: E402
-from lmcache_evictor import (CacheEngineKey, DiskCacheMetadata,  # noqa: E402
+from evictlab_tools.pymodel import replay  # noqa: E402
+from evictlab_tools.pymodel.lmcache_evictor import (CacheEngineKey, DiskCacheMetadata,  # noqa: E402
                              DummyEvictor, KVObj, LRUEvictor, PutStatus)
 
 GOLDEN = replay.default_golden_dir()

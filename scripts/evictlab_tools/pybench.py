@@ -1,13 +1,15 @@
-#!/usr/bin/python3
 """Times the Python model of LMCache's evictor on the C++ suite's cases.
 
-The cases, names, data and timed operations are those of docs/WORKLOADS.md,
-for the policies the model has (``lru``, ``dummy``):
+The cases, data and timed operations are those of docs/WORKLOADS.md, for
+the policies the model has (pymodel.POLICIES: ``lru``, ``dummy``); names are
+rendered by cases.format_name (docs/CASES.md) with the dict ``pydict``
+(LMCache v0's evictor over Python's OrderedDict, none of the C++ dicts;
+derive compares these cases with the C++ default dict's):
 
   BM_GetSize/...                                   the size rule
-  BM_UpdateOnGet/<policy>/<kv>/<key>/entries:<n>/dist:<uniform|zipf>
-  BM_UpdateOnPut/<policy>/<kv>/<key>/entries:<n>/evictions:<0|1|8>
-  BM_UpdateOnPut/<policy>/<kv>/<key>/entries:<n>/status:illegal
+  BM_UpdateOnGet/<policy>/dict:pydict/<kv>/<key>/entries:<n>/dist:<uniform|zipf>
+  BM_UpdateOnPut/<policy>/dict:pydict/<kv>/<key>/entries:<n>/evictions:<0|1|8>
+  BM_UpdateOnPut/<policy>/dict:pydict/<kv>/<key>/entries:<n>/status:illegal
 
 Output: Google Benchmark 1.7.1's JSON schema (per-repetition runs, then the
 mean/median/stddev/cv aggregates), to --out or stdout; a console table and
@@ -53,9 +55,9 @@ BM_GetSize objects are those of the C++ suite (bench/get_size_benchmarks.cc):
 narrowed along dim 0 / 2 to 2^19 / 100 elements from offset i % 100.
 
 Run with /usr/bin/python3 (Debian's Python 3.11 with python3-torch), e.g.
-  /usr/bin/python3 scripts/pybench.py --out results/runs/X/python.json
-  /usr/bin/python3 scripts/pybench.py --entries 1024 --filter 'lru/kvobj'
-  /usr/bin/python3 scripts/pybench.py --list
+  scripts/pybench --out results/runs/X/python.json
+  scripts/pybench --entries 1024 --filter 'lru/dict:pydict/kvobj'
+  scripts/pybench --list
 """
 
 import argparse
@@ -74,14 +76,14 @@ import time
 import tracemalloc
 from collections import OrderedDict
 
-HERE = os.path.dirname(os.path.abspath(__file__))
-sys.path.insert(0, os.path.join(HERE, "pymodel"))
+import numpy as np
+import torch
 
-import numpy as np  # noqa: E402
-import torch  # noqa: E402
-
-from lmcache_evictor import (CacheEngineKey, DiskCacheMetadata,  # noqa: E402
-                             DummyEvictor, KVObj, LRUEvictor, PutStatus)
+from . import cases, context as context_mod
+from .pymodel import POLICIES
+from .pymodel.lmcache_evictor import (CacheEngineKey, DiskCacheMetadata,
+                                      DummyEvictor, KVObj, LRUEvictor,
+                                      PutStatus)
 
 S = 256                      # object size in bytes (WORKLOADS.md "Data")
 ELEMS = S // 2               # bfloat16 elements per object
@@ -99,7 +101,6 @@ CHECK_OPS = 64               # operations validated before timing
 EV8_BATCH_CAP = 4096
 CALLER_BUILD = 4096          # cache keys inserted put by put (see Group)
 
-POLICIES = ("lru", "dummy")
 KVS = ("tensor", "bytearray", "kvobj", "disk")
 KEYS = ("str", "cek")
 DTYPES = OrderedDict([
@@ -711,42 +712,53 @@ def getsize_names():
     for dt in DTYPES:
         for rank in (1, 5):
             for view in ("contiguous", "narrow"):
-                out.append(f"BM_GetSize/tensor/dtype:{dt}/rank:{rank}/view:{view}")
-    out += ["BM_GetSize/bytearray", "BM_GetSize/kvobj", "BM_GetSize/disk",
-            "BM_GetSize/field_read"]
+                out.append(cases.format_name(cases.Case(
+                    "", "GetSize", kv="tensor",
+                    variant=f"dtype:{dt}/rank:{rank}/view:{view}")))
+    out += [cases.format_name(cases.Case("", "GetSize", kv=kv))
+            for kv in ("bytearray", "kvobj", "disk")]
+    out.append(cases.format_name(cases.Case("", "GetSize",
+                                            variant="field_read")))
     return out
+
+
+def case_name(family, policy, kv, key, n, variant):
+    """The name of a model case (dict cases.PYTHON_DICT)."""
+    return cases.format_name(cases.Case(
+        "", family, policy=policy, dict=cases.PYTHON_DICT, kv=kv, key=key,
+        entries=n, variant=variant))
 
 
 def group_case_names(policy_list, kv, key, n):
     """The names of a group's cases, in the order they must run."""
-    base = lambda p: f"/{p}/{kv}/{key}/entries:{n}"  # noqa: E731
+    def put(policy, variant):
+        return case_name("UpdateOnPut", policy, kv, key, n, variant)
     out = []
     if "lru" in policy_list:
-        out += [("put1", "lru", f"BM_UpdateOnPut{base('lru')}/evictions:1"),
-                ("put0", "lru", f"BM_UpdateOnPut{base('lru')}/evictions:0"),
-                ("put8", "lru", f"BM_UpdateOnPut{base('lru')}/evictions:8"),
-                ("illegal", "lru",
-                 f"BM_UpdateOnPut{base('lru')}/status:illegal")]
+        out += [("put1", "lru", put("lru", "evictions:1")),
+                ("put0", "lru", put("lru", "evictions:0")),
+                ("put8", "lru", put("lru", "evictions:8")),
+                ("illegal", "lru", put("lru", "status:illegal"))]
     for p in policy_list:
         for dist in ("uniform", "zipf"):
-            out.append(("get:" + dist, p,
-                        f"BM_UpdateOnGet{base(p)}/dist:{dist}"))
+            out.append(("get:" + dist, p, case_name(
+                "UpdateOnGet", p, kv, key, n, f"dist:{dist}")))
     if "dummy" in policy_list:
         # Like the C++ suite: no evictions:8 or status:illegal for the dummy,
         # which never evicts nor rejects.
-        out += [("put0", "dummy", f"BM_UpdateOnPut{base('dummy')}/evictions:0"),
-                ("put1", "dummy",
-                 f"BM_UpdateOnPut{base('dummy')}/evictions:1")]
+        out += [("put0", "dummy", put("dummy", "evictions:0")),
+                ("put1", "dummy", put("dummy", "evictions:1"))]
     return out
 
 
 def make_getsize_case(name, cache):
-    parts = name.split("/")
+    case = cases.parse_name(name)
+    params = case.params
     n = GETSIZE_OBJS
-    if parts[1] == "tensor":
-        dt = DTYPES[parts[2].split(":")[1]]
-        rank = int(parts[3].split(":")[1])
-        view = parts[4].split(":")[1]
+    if case.kv == "tensor":
+        dt = DTYPES[params["dtype"]]
+        rank = int(params["rank"])
+        view = params["view"]
         esize = torch.empty(0, dtype=dt).element_size()
         # As the C++ suite: meta-device tensors (sizes only, no memory).
         # Rank 5 is a KV chunk [2, layers, tokens, heads, head_dim] narrowed
@@ -763,7 +775,7 @@ def make_getsize_case(name, cache):
                 dim, i % 100, length) for i in range(n)]
             numel = math.prod(shape) // shape[dim] * length
         return GetSizeCase(name, objs, numel * esize)
-    kind = parts[1]
+    kind = case.kv or case.variant
     if kind == "bytearray":
         return GetSizeCase(name, [bytearray(S) for _ in range(n)], S)
     if kind in ("kvobj", "field_read"):
@@ -806,7 +818,7 @@ class Runner:
         self.skipped = []
 
     def _ids(self, name):
-        fam = name.split("/")[0]
+        fam = cases.parse_name(name).family
         if fam not in self.families:
             self.families[fam] = [len(self.families), 0]
         f = self.families[fam]
@@ -915,57 +927,26 @@ class Runner:
 
 
 def context(args, reps_info):
-    def cpuinfo(field):
-        try:
-            with open("/proc/cpuinfo") as f:
-                for line in f:
-                    if line.startswith(field):
-                        return line.split(":", 1)[1].strip()
-        except OSError:
-            pass
-        return None
-
-    caches = []
-    base = "/sys/devices/system/cpu/cpu0/cache"
-    try:
-        for idx in sorted(os.listdir(base)):
-            if not idx.startswith("index"):
-                continue
-            rd = lambda f: open(os.path.join(base, idx, f)).read().strip()  # noqa
-            size = rd("size")
-            mult = {"K": 1024, "M": 1024**2}.get(size[-1], 1)
-            caches.append({
-                "type": rd("type"), "level": int(rd("level")),
-                "size": int(size.rstrip("KM")) * mult,
-                "num_sharing": len(rd("shared_cpu_list").split(",")),
-            })
-    except (OSError, ValueError):
-        pass
-    mhz = cpuinfo("cpu MHz")
+    """python.json's context: the run context of context.collect (machine,
+    git, versions) with Google Benchmark's context fields and the model's."""
+    ctx = context_mod.collect(
+        python_version=platform.python_version(),
+        python_executable=sys.executable, torch_version=torch.__version__,
+        numpy_version=np.__version__,
+        gc="disabled while running (like timeit)", min_time=args.min_time,
+        repetitions=args.repetitions, repetitions_by_entries=reps_info,
+        entries=args.entries, filter=args.filter,
+        max_seconds=args.max_seconds)
     now = datetime.datetime.now(datetime.timezone.utc).astimezone()
-    return {
+    ctx.update({
         "date": now.isoformat(timespec="seconds"),
         "host_name": socket.gethostname(),
-        "executable": "pybench.py",
-        "num_cpus": os.cpu_count(),
-        "mhz_per_cpu": int(float(mhz)) if mhz else 0,
-        "cpu_scaling_enabled": False,
-        "caches": caches,
+        "executable": "scripts/pybench",
         "load_avg": list(os.getloadavg()),
         "library_build_type": "python",
-        "cpu_model": cpuinfo("model name"),
-        "python_version": platform.python_version(),
-        "python_executable": sys.executable,
-        "torch_version": torch.__version__,
-        "numpy_version": np.__version__,
-        "gc": "disabled while running (like timeit)",
-        "min_time": args.min_time,
-        "repetitions": args.repetitions,
-        "repetitions_by_entries": reps_info,
-        "entries": args.entries,
-        "filter": args.filter,
-        "max_seconds": args.max_seconds,
-    }
+        "compiler": None,    # no C++ here; the machine is cpu_model/num_cpus
+    })
+    return ctx
 
 
 def parse_entries(text):
@@ -1137,9 +1118,13 @@ def main(argv=None):
     return 1 if len(errors) > len(runner.skipped) else 0
 
 
-if __name__ == "__main__":
+def entry_point():
     rc = main()
     # Skip tearing down millions of objects (seconds at 2^20 entries).
     sys.stdout.flush()
     sys.stderr.flush()
     os._exit(rc)
+
+
+if __name__ == "__main__":
+    entry_point()
