@@ -3,8 +3,10 @@
 # (or --full) with repetitions and random interleaving, run the Python model
 # of the original on the same cases, and publish one run directory
 #   results/runs/<UTC time>_<short sha>/
-# with cpp.json, python.json (Google Benchmark JSON), context.json and
-# summary.md / summary.csv. Installs missing Debian packages first.
+# with cpp.json, python.json (Google Benchmark JSON), cases.json (the
+# binary's case list, docs/CASES.md), context.json, gate.json (instruction
+# counts: scripts/gate) and summary.md / summary.csv. Installs missing Debian
+# packages first.
 #
 #   scripts/run.sh [--full] [--no-python] [--reps N] [--min-time SECONDS]
 set -euo pipefail
@@ -29,11 +31,16 @@ done
 # KV kind x key kind groups at large sizes. The quick profile runs every
 # key kind for kvobj (the headline) and one per other kind there, to stay
 # within its 10-minute budget; the value type changes only get_size.
+# The policy x dict matrix: the full profile runs all of it; the quick one
+# runs every policy over the default dict and `lru` over every dict (the
+# dict comparison), at every size (cross="1"), and gates only kvobj and
+# GetSize (the full gate runs in CI).
 if [[ $profile == quick ]]; then
   small="1024,16384"; large=(262144 1048576); py_entries="1024,16384,262144,1048576"
   reps=${reps:-3}; min_time=${min_time:-0.02}; py_budget=180
   large_groups=(kvobj:str kvobj:cek kvobj:hstr kvobj:hcek tensor:hstr
                 bytearray:hstr disk:hcek)
+  cross=1; gate_subset='/kvobj/|^BM_GetSize/'
 else
   small="1024,4096,16384,65536"; large=(262144 1048576 4194304)
   py_entries="1024,4096,16384,65536,262144,1048576,4194304"
@@ -42,11 +49,13 @@ else
   for kv in tensor bytearray kvobj disk; do
     for key in str cek hstr hcek; do large_groups+=("$kv:$key"); done
   done
+  cross=0; gate_subset=''
 fi
 
 scripts/deps.sh
-cmake -S . -B build -G Ninja -DCMAKE_BUILD_TYPE=Release >/dev/null
-cmake --build build -j "$(nproc)" --target evictlab_bench evictlab_cli
+cmake --preset release >/dev/null
+cmake --build --preset release -j "$(nproc)" --target evictlab_bench evictlab_cli
+export PYTHONPATH=$PWD/scripts
 
 sha=$(git rev-parse --short=7 HEAD 2>/dev/null || echo nogit)
 run_dir="results/runs/$(date -u +%Y%m%dT%H%M%SZ)_${sha}"
@@ -54,6 +63,18 @@ parts=$(mktemp -d)
 trap 'rm -rf "$parts"' EXIT
 mkdir -p "$run_dir"
 echo "== evictlab $profile profile -> $run_dir"
+
+# The case list of every size of the run: the records the tools read
+# (docs/CASES.md), and the default dict the filters below use.
+all_sizes="$small,$(IFS=,; echo "${large[*]}")"
+build/evictlab_bench --evictlab_list_cases --evictlab_entries="$all_sizes" \
+  >"$run_dir/cases.json"
+default_dict=$(/usr/bin/python3 -m evictlab_tools.cases "$run_dir/cases.json" default_dict)
+if ((cross)); then
+  cache_cases="([^/]+/dict:$default_dict|lru/dict:[^/]+)"
+else
+  cache_cases="[^/]+/dict:[^/]+"
+fi
 
 bench() {  # bench NAME ENTRIES FILTER
   local name=$1 entries=$2 filter=$3 t0=$SECONDS
@@ -80,29 +101,48 @@ bench() {  # bench NAME ENTRIES FILTER
 start=$SECONDS
 # Small caches: everything in one interleaved process (the built caches are
 # small enough to keep them all and share them across cases).
-bench small "$small" '.*'
-# Large caches: one process per KV kind x key kind, interleaving the four
-# policies' cases over caches built once; the floor on its own.
+bench small "$small" "^BM_UpdateOn(Get|Put)/$cache_cases/|^BM_GetSize/|^BM_MemoryFloor/"
+# Large caches: one process per KV kind x key kind, interleaving the
+# policy x dict cases over caches built once; the floor on its own.
 for n in "${large[@]}"; do
   bench "floor_$n" "$n" "^BM_MemoryFloor/entries:$n\$"
   for group in "${large_groups[@]}"; do
     kv=${group%%:*} key=${group##*:}
-    bench "${kv}_${key}_$n" "$n" "^BM_UpdateOn(Get|Put)/[^/]+/$kv/$key/entries:$n/"
+    bench "${kv}_${key}_$n" "$n" "^BM_UpdateOn(Get|Put)/$cache_cases/$kv/$key/entries:$n/"
   done
 done
-scripts/lib/merge_gbench.py "$run_dir/cpp.json" "$parts"/*.json
+scripts/merge "$run_dir/cpp.json" "$parts"/*.json
 echo "   C++ suite: $((SECONDS - start)) s"
 
 if ((python)); then
   start=$SECONDS
   echo "-- Python model of the original (python3-torch)"
-  /usr/bin/python3 scripts/pybench.py --entries "$py_entries" \
+  scripts/pybench --entries "$py_entries" \
     --repetitions "$reps" --max-seconds "$py_budget" --out "$run_dir/python.json"
   echo "   Python model: $((SECONDS - start)) s"
 fi
 
-/usr/bin/python3 scripts/lib/context.py "$run_dir" "$profile" build
-/usr/bin/python3 scripts/summarize.py "$run_dir"
+# Instruction counts (callgrind) of this build into the run directory; a
+# regression is recorded in gate.json and reported, but does not fail the
+# run (CI's scripts/gate does).
+start=$SECONDS
+echo "-- gate: instruction counts (valgrind --tool=callgrind)"
+set +e
+scripts/gate --no-build --out "$run_dir" ${gate_subset:+--subset "$gate_subset"} \
+  >"$parts/gate.log" 2>&1
+gate_rc=$?
+set -e
+tail -n 1 "$parts/gate.log"
+if ((gate_rc == 1)); then
+  echo "   gate: regression against results/baseline/gate.json (recorded, not fatal)"
+elif ((gate_rc != 0)); then
+  tail -n 20 "$parts/gate.log" >&2
+  echo "scripts/run.sh: scripts/gate failed (exit $gate_rc); no gate.json" >&2
+fi
+echo "   gate: $((SECONDS - start)) s"
+
+/usr/bin/python3 -m evictlab_tools.context "$run_dir" "$profile" build
+scripts/summarize "$run_dir"
 echo
 echo "Summary: $run_dir/summary.md"
 if [[ -x scripts/dashboard ]]; then

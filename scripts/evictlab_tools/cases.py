@@ -33,6 +33,10 @@ table, then first-seen order:
     cl.sort_key(case)                                  display order key
     cl.get(name), name in cl, iter(cl), len(cl)
 
+Command line (scripts/run.sh): python3 -m evictlab_tools.cases CASES_JSON
+FIELD prints a field of the case list: default_dict, or policies / dicts /
+kv_kinds / key_kinds (one a line).
+
 Standard library only.
 """
 
@@ -40,6 +44,7 @@ import dataclasses
 import json
 import os
 import re
+import sys
 
 SCHEMA = "evictlab.cases/1"
 FAMILIES = ("GetSize", "UpdateOnGet", "UpdateOnPut", "MemoryFloor")
@@ -352,3 +357,23 @@ def case_list_for_run(doc, names):
         if canonical(n) not in cl:
             cl.add(parse_name(n))
     return cl
+
+
+def main(argv=None):
+    argv = sys.argv[1:] if argv is None else argv
+    fields = ("default_dict", "policies", "dicts", "kv_kinds", "key_kinds")
+    if len(argv) != 2 or argv[1] not in fields:
+        print("usage: python3 -m evictlab_tools.cases CASES_JSON "
+              f"{{{'|'.join(fields)}}}", file=sys.stderr)
+        return 2
+    try:
+        value = getattr(load_case_list(argv[0]), argv[1])
+    except (OSError, CaseListError) as e:
+        print(f"cases: {argv[0]}: {e}", file=sys.stderr)
+        return 1
+    print(value if isinstance(value, str) else "\n".join(value))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,6 +1,7 @@
 """The regression gate: instructions per operation, counted by callgrind.
 
-    scripts/gate [--update] [--filter REGEX] [--threshold PCT] [--build-dir DIR]
+    scripts/gate [--update] [--filter REGEX | --subset REGEX] [--threshold PCT]
+                 [--build-dir DIR] [--no-build] [--out RUN_DIR]
 
 The cases come from the binary's case list (`evictlab_bench
 --evictlab_list_cases`, docs/CASES.md): every registered policy's get
@@ -113,11 +114,14 @@ def context(build_dir, bench_context):
         deliberate_slowdown=bench_context.get("deliberate_slowdown"))
 
 
-def select(case_list, case_filter):
-    """(cases, --benchmark_filter): the default gate cases, or the listed
-    cases whose name matches --filter."""
+def select(case_list, case_filter, subset=None):
+    """(cases, --benchmark_filter): the default gate cases (those matching
+    `subset` if given), or the listed cases whose name matches --filter."""
     if case_filter is None:
         chosen = gatelib.gate_cases(case_list)
+        if subset:
+            rx = re.compile(subset)
+            chosen = [c for c in chosen if rx.search(c.name)]
     else:
         rx = re.compile(case_filter)
         chosen = [c for c in case_list if rx.search(c.name)]
@@ -129,6 +133,9 @@ def main(argv):
     p.add_argument("--update", action="store_true", help="rewrite the baseline")
     p.add_argument("--filter", default=None,
                    help="case regex (default: the gate's cases)")
+    p.add_argument("--subset", default=None,
+                   help="run only the gate's cases matching this regex "
+                        "(scripts/run.sh's quick profile: kvobj and GetSize)")
     p.add_argument("--threshold", type=float, default=2.0,
                    help="allowed Ir/op rise in percent (default 2)")
     p.add_argument("--build-dir", default=os.path.join(REPO, "build"))
@@ -140,6 +147,7 @@ def main(argv):
 
     try:
         re.compile(args.filter or "")
+        re.compile(args.subset or "")
     except re.error as e:
         print(f"gate: --filter: {e}", file=sys.stderr)
         return 2
@@ -149,7 +157,8 @@ def main(argv):
         if not args.no_build:
             build(args.build_dir)
         binary = os.path.join(args.build_dir, "evictlab_bench")
-        chosen, bench_filter = select(list_cases(binary), args.filter)
+        chosen, bench_filter = select(list_cases(binary), args.filter,
+                                      args.subset)
         if not chosen:
             print(f"gate: no case matched --filter {args.filter!r}",
                   file=sys.stderr)
