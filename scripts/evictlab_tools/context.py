@@ -77,6 +77,14 @@ def cpu_model():
     return None
 
 
+def _read(path):
+    try:
+        with open(path) as f:
+            return f.read().strip()
+    except OSError:
+        return None
+
+
 def caches():
     """{"L1 Data": "32K", ...} of cpu0 (sysfs)."""
     out = {}
@@ -84,10 +92,9 @@ def caches():
     if os.path.isdir(base):
         for idx in sorted(os.listdir(base)):
             d = os.path.join(base, idx)
-            try:
-                vals = [open(os.path.join(d, f)).read().strip()
-                        for f in ("level", "type", "size")]
-            except OSError:
+            vals = [_read(os.path.join(d, f)) for f in ("level", "type",
+                                                         "size")]
+            if None in vals:
                 continue
             out[f"L{vals[0]} {vals[1]}"] = vals[2]
     return out
