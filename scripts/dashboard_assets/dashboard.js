@@ -6,9 +6,13 @@
 //   #case=<benchmark name>   select / highlight one case
 //   #run=<run id>            which run (cost and ratios pages; default latest)
 //   #q=<regex>               the filter box
+//   #policy=a,b&dict=..&kv=..&key=..   the selectors (absent: the default
+//                            view, at most D.max_series series per chart)
 // For tests, every page publishes <html data-report='{...}'> (charts with
 // their expected and drawn series counts, table row counts) and sets
-// <html data-ready="1"> once rendered.
+// <html data-ready="1"> once rendered. #selftest=hover moves the mouse over
+// every chart; #selftest=select clicks a selector chip (both for
+// tests/dashboard/e2e.py).
 (function () {
   "use strict";
 
@@ -108,7 +112,7 @@
       if (patch[k] == null || patch[k] === "") delete h[k]; else h[k] = patch[k];
     });
     var s = Object.keys(h).map(function (k) {
-      return encodeURIComponent(k) + "=" + encodeURIComponent(h[k]).replace(/%2F/g, "/").replace(/%3A/g, ":");
+      return encodeURIComponent(k) + "=" + encodeURIComponent(h[k]).replace(/%2F/g, "/").replace(/%3A/g, ":").replace(/%2C/g, ",");
     }).join("&");
     history.replaceState(null, "", s ? "#" + s : location.pathname + location.search);
   }
@@ -132,6 +136,7 @@
   }
   var search = document.getElementById("search");
   var onFilter = null;
+  var rerender = null;
   var state = getHash();
   if (search) {
     search.value = state.q || "";
@@ -185,20 +190,114 @@
     return el("label", {class: "run-select"}, "Run ", sel);
   }
 
+  // ---------------------------------------------------------------- selection
+  // Selectors for policy, dict, KV kind and key kind. Their values and order
+  // are the runs' case lists (registry order, D.axes); the default view
+  // (D.defaults, chosen by scripts/dashboard) draws at most D.max_series
+  // series per chart. The selection lives in the URL hash
+  // (#policy=lru,fifo&dict=flat,naive&kv=kvobj&key=hcek), so a link
+  // reproduces the view; an axis at its default is left out of the hash.
+  var AX = (D && D.axes) || {policies: [], dicts: [], kv_kinds: [], key_kinds: []};
+  var AXES = [["policy", "policies", "policy"], ["dict", "dicts", "dict"],
+              ["kv", "kv_kinds", "KV kind"], ["key", "key_kinds", "key kind"]];
+  var MAX_SERIES = (D && D.max_series) || 8;
+  var PY_KEY_FOR = (D && D.py_key_for) || {};
+  var sel = {};
+  function axisValues(a) { return AX[a[1]] || []; }
+  function defaultsOf(axis) { return ((D && D.defaults && D.defaults[axis]) || []).slice(); }
+  function readSelection() {
+    AXES.forEach(function (a) {
+      var all = axisValues(a), v = state[a[0]];
+      if (v == null) sel[a[0]] = defaultsOf(a[0]);
+      else sel[a[0]] = v === "" ? [] : v.split(",").filter(function (x) { return all.indexOf(x) >= 0; });
+    });
+  }
+  function sameSet(a, b) {
+    return a.length === b.length && a.every(function (x) { return b.indexOf(x) >= 0; });
+  }
+  function writeSelection() {
+    var patch = {};
+    AXES.forEach(function (a) {
+      var v = sel[a[0]];
+      // Registry order in the URL, whatever the click order.
+      var ordered = axisValues(a).filter(function (x) { return v.indexOf(x) >= 0; });
+      patch[a[0]] = sameSet(ordered, defaultsOf(a[0])) ? null : ordered.join(",");
+      state[a[0]] = patch[a[0]] == null ? undefined : patch[a[0]];
+    });
+    setHash(patch, true);
+  }
+  function inSel(axis, value) { return value == null || (sel[axis] || []).indexOf(value) >= 0; }
+  function pyKeySelected(key) {
+    return (sel.key || []).some(function (k) { return (PY_KEY_FOR[k] || k) === key; });
+  }
+  // A chart series: C++ by all four axes; the Python model (one dict) by
+  // policy, KV kind and the key kind its C++ keys are compared with; the
+  // memory floor always.
+  function seriesSelected(s) {
+    if (s.source === "floor") return true;
+    if (s.source === "py") return inSel("policy", s.policy) && inSel("kv", s.kv) && pyKeySelected(s.key);
+    return inSel("policy", s.policy) && inSel("dict", s.dict) && inSel("kv", s.kv) && inSel("key", s.key);
+  }
+  // A case record (ratio rows, history cases): the axes it has.
+  function recordSelected(r) {
+    return inSel("policy", r.policy) && inSel("dict", r.dict) && inSel("kv", r.kv) && inSel("key", r.key);
+  }
+  function selectionText() {
+    return AXES.map(function (a) { return a[2] + ": " + ((sel[a[0]] || []).join(", ") || "none"); }).join(" · ");
+  }
+  function selectorBar(onChange) {
+    var box = el("div", {class: "selectors", id: "selectors"});
+    AXES.forEach(function (a) {
+      var values = axisValues(a);
+      if (!values.length) return;
+      var group = el("div", {class: "sel-group", "data-axis": a[0]}, el("span", {class: "sel-label"}, a[2]));
+      values.forEach(function (v) {
+        var on = sel[a[0]].indexOf(v) >= 0;
+        var title = a[0] === "dict" && v === AX.default_dict ? "the default dict" : null;
+        var tr = a[0] === "policy" && AX.policy_traits && AX.policy_traits[v];
+        if (tr && tr.reproduces) title = "reproduces " + tr.reproduces;
+        group.appendChild(el("button", {type: "button", class: "chip" + (on ? " on" : ""), "aria-pressed": on ? "true" : "false",
+          "data-axis": a[0], "data-value": v, title: title,
+          onclick: function () {
+            var cur = sel[a[0]], i = cur.indexOf(v);
+            if (i >= 0) cur.splice(i, 1); else cur.push(v);
+            writeSelection();
+            onChange();
+          }}, v));
+      });
+      group.appendChild(el("button", {type: "button", class: "chip-all", "data-axis": a[0], title: "select every " + a[2],
+        onclick: function () { sel[a[0]] = values.slice(); writeSelection(); onChange(); }}, "all"));
+      box.appendChild(group);
+    });
+    box.appendChild(el("button", {type: "button", class: "chip-all", id: "sel-reset", title: "the default view",
+      onclick: function () { AXES.forEach(function (a) { sel[a[0]] = defaultsOf(a[0]); }); writeSelection(); onChange(); }}, "default view"));
+    report.selection = {};
+    AXES.forEach(function (a) { report.selection[a[0]] = (sel[a[0]] || []).slice(); });
+    return box;
+  }
+
   // ---------------------------------------------------------------- colours
-  var HUES = {lru: 212, lru_strict: 178, naive_lru: 28, dummy: 265, floor: 0};
-  var PY_HUES = {lru: 352, dummy: 300};
-  function seriesColors(series) {
-    var seen = {};
-    return series.map(function (s) {
-      var k = s.source + "/" + s.policy;
-      var n = seen[k] = (seen[k] || 0) + 1;
-      if (s.policy === "floor") return "#222";
-      var hue = s.source === "py" ? (PY_HUES[s.policy] != null ? PY_HUES[s.policy] : 330) :
-        (HUES[s.policy] != null ? HUES[s.policy] : 120);
-      var light = [42, 30, 55, 22, 65, 36, 50, 26][(n - 1) % 8];
-      var sat = s.policy === "dummy" ? 25 : 75;
-      return "hsl(" + hue + "," + sat + "%," + light + "%)";
+  // By position in registry order: the shown C++ series of a chart come in
+  // registry order (scripts/dashboard sorts them) and take the palette in
+  // that order; a Python series takes the colour of the C++ series it is
+  // compared with (same policy, KV kind and key, the default dict) and is
+  // dashed; the memory floor is black.
+  var PALETTE = ["#1f6fb4", "#d4502a", "#2f9e44", "#8e4fc2", "#c28a00", "#17a2b8", "#d6336c", "#6c757d",
+                 "#5c3d1e", "#7aa116"];
+  function seriesColors(series, visible) {
+    var n = 0, byKey = {};
+    var cols = series.map(function (s, i) {
+      if (s.source === "floor") return "#222";
+      if (s.source !== "cpp") return null;
+      if (!visible[i]) return "#bbb";
+      var c = PALETTE[n++ % PALETTE.length];
+      if (s.dict === AX.default_dict) byKey[s.policy + "/" + s.kv + "/" + (PY_KEY_FOR[s.key] || s.key)] = byKey[s.policy + "/" + s.kv + "/" + (PY_KEY_FOR[s.key] || s.key)] || c;
+      return c;
+    });
+    return cols.map(function (c, i) {
+      if (c) return c;
+      var s = series[i];
+      return byKey[s.policy + "/" + s.kv + "/" + s.key] || PALETTE[n++ % PALETTE.length];
     });
   }
 
@@ -372,62 +471,68 @@
       main.appendChild(el("div", {class: "toolbar"},
         runSelect(run, function (r) { run = r; setHash({run: r.id === latest.id ? null : r.id}); draw(); }),
         el("span", {class: "muted"}, "x: log₂(entries) · y: " + (D.time_field || "real_time").replace("_", " ") + " per op, log scale · whiskers: min–max of repetitions · click a legend entry to toggle it, hover for values, click a point for its history")));
+      main.appendChild(selectorBar(draw));
       var charts = D.charts[run.id] || [];
       var shown = 0;
       charts.forEach(function (spec) {
         var visible = spec.series.map(function (s) {
-          return s.cases.some(function (c) { return c && M(c); });
+          return seriesSelected(s) && (s.source === "floor" || s.cases.some(function (c) { return c && M(c); }));
         });
-        var anyMain = spec.series.some(function (s, i) { return visible[i] && s.policy !== "floor"; });
+        var anyMain = spec.series.some(function (s, i) { return visible[i] && s.source !== "floor"; });
         if (!anyMain) return;
-        // The floor is a reference: shown whenever the chart is.
-        spec.series.forEach(function (s, i) { if (s.policy === "floor") visible[i] = true; });
         shown++;
         main.appendChild(costChart(spec, visible, run));
       });
-      if (!shown && charts.length) main.appendChild(el("p", {class: "muted"}, "No chart matches the filter."));
+      if (!shown && charts.length) main.appendChild(el("p", {class: "muted", id: "no-chart"}, "No chart matches the selection (" + selectionText() + ")" + (state.q ? " and the filter." : ".")));
       main.appendChild(getSizeTable(run, M));
-      var sel = state["case"];
-      if (sel) {
-        var card = document.querySelector('[data-cases~="' + CSS.escape(sel) + '"]');
+      var sel1 = state["case"];
+      if (sel1) {
+        var card = document.querySelector('[data-cases~="' + CSS.escape(sel1) + '"]');
         if (card) { card.classList.add("selected"); card.scrollIntoView(); }
       }
       finish();
     }
     onFilter = function (m) { M = m; state.q = search.value; draw(); };
+    rerender = draw;
     draw();
   }
 
   function costChart(spec, visible, run) {
-    var colors = [null].concat(seriesColors(spec.series));
+    var colors = [null].concat(seriesColors(spec.series, visible));
     var data = [spec.x];
     var spread = [null];
     var series = [{label: "entries", value: function (u, v) { return v == null ? "" : pow2(v); }}];
+    var idx = [];   // spec series index of each uPlot series
     spec.series.forEach(function (s, i) {
+      // Only the selected series are handed to uPlot (the legend stays short).
+      if (!visible[i]) return;
+      idx.push(i);
       data.push(s.data.map(function (p) { return p ? p[0] : null; }));
       spread.push(s.data.map(function (p) { return p ? [p[1], p[2]] : null; }));
-      var py = s.source === "py", fl = s.policy === "floor";
+      var py = s.source === "py", fl = s.source === "floor";
       series.push({
-        label: s.label, stroke: colors[i + 1], width: fl ? 2.5 : (s.policy === "lru" && !py ? 2 : 1.5),
-        dash: py ? [7, 4] : (fl ? [2, 3] : (s.policy === "naive_lru" ? [12, 3, 2, 3] : undefined)),
+        label: s.label, stroke: colors[i + 1], width: fl ? 2.5 : (py ? 1.5 : 2),
+        dash: py ? [7, 4] : (fl ? [2, 3] : undefined),
         points: {show: true, size: fl ? 4 : 6, fill: py ? "#fff" : colors[i + 1], width: 1.5},
-        spanGaps: true, show: visible[i],
+        spanGaps: true,
         value: function (u, v) { return fmtNs(v); }
       });
     });
+    var shownColors = [null].concat(idx.map(function (i) { return colors[i + 1]; }));
     var cases = spec.series.reduce(function (a, s) { return a.concat(s.cases.filter(Boolean)); }, []);
     var box = el("div", {class: "plot"});
-    var card = el("section", {class: "card", id: "chart-" + spec.id, "data-cases": cases.join(" ")},
+    var expected = idx.filter(function (i) { return spec.series[i].data.some(Boolean); }).length;
+    var card = el("section", {class: "card", id: "chart-" + spec.id, "data-cases": cases.join(" "), "data-series": String(expected)},
       el("h2", null, spec.title),
       el("p", {class: "muted"}, FAMILY_NOTE[spec.family] || ""),
+      expected > MAX_SERIES ? el("p", {class: "warn crowded"}, expected + " series: more than " + MAX_SERIES + " are hard to tell apart; narrow the selectors above.") : null,
       box);
     // Attach first so the container has a width.
     document.getElementById("main").appendChild(card);
-    var expected = spec.series.filter(function (s, i) { return visible[i] && s.data.some(Boolean); }).length;
     var hover = null;
     var opts = {
       width: chartWidth(box), height: 340,
-      scales: {x: {time: false, range: function (u, a, b) { return [Math.min.apply(null, spec.x) - 0.5, Math.max.apply(null, spec.x) + 0.5]; }},
+      scales: {x: {time: false, range: function () { return [Math.min.apply(null, spec.x) - 0.5, Math.max.apply(null, spec.x) + 0.5]; }},
                y: {distr: 3, log: 10, range: logRange(spread)}},
       axes: [
         {label: "entries", splits: function () { return spec.x; }, values: function (u, sp) { return sp.map(pow2); }},
@@ -437,21 +542,21 @@
       legend: {live: false},
       cursor: {focus: {prox: 24}, drag: {x: true, y: false}},
       focus: {alpha: 0.35},
-      plugins: [whiskerPlugin(spread, colors), countPlugin("cost-" + spec.id, expected), {hooks: {
+      plugins: [whiskerPlugin(spread, shownColors), countPlugin("cost-" + spec.id, expected), {hooks: {
         setCursor: function (u) {
-          var idx = u.cursor.idx;
-          if (idx == null || u.cursor.left < 0) { hideTip(); hover = null; return; }
-          var si = nearestSeries(u, idx);
+          var ix = u.cursor.idx;
+          if (ix == null || u.cursor.left < 0) { hideTip(); hover = null; return; }
+          var si = nearestSeries(u, ix);
           if (si < 0) { hideTip(); hover = null; return; }
-          var s = spec.series[si - 1], p = s.data[idx];
-          hover = s.cases[idx];
-          var floorIdx = spec.series.findIndex(function (x) { return x.policy === "floor"; });
-          var fl = floorIdx >= 0 ? spec.series[floorIdx].data[idx] : null;
+          var s = spec.series[idx[si - 1]], p = s.data[ix];
+          hover = s.cases[ix];
+          var floorS = spec.series.filter(function (x) { return x.source === "floor"; })[0];
+          var fl = floorS ? floorS.data[ix] : null;
           showTip(u, [
-            el("div", {class: "tip-title"}, el("span", {class: "swatch", style: "background:" + colors[si]}), s.label),
+            el("div", {class: "tip-title"}, el("span", {class: "swatch", style: "background:" + shownColors[si]}), s.label),
             el("div", {class: "mono"}, hover || ""),
-            el("div", null, pow2(spec.x[idx]) + " entries: " + fmtNs(p[0]) + " (min " + fmtNs(p[1]) + ", max " + fmtNs(p[2]) + ")"),
-            fl && s.policy !== "floor" ? el("div", {class: "muted"}, fmtX(p[0] / fl[0]) + " MemoryFloor") : null,
+            el("div", null, pow2(spec.x[ix]) + " entries: " + fmtNs(p[0]) + " (min " + fmtNs(p[1]) + ", max " + fmtNs(p[2]) + ")"),
+            fl && s.source !== "floor" ? el("div", {class: "muted"}, fmtX(p[0] / fl[0]) + " MemoryFloor") : null,
             profileByCase[hover] ? el("div", {class: "muted"}, "has a profile") : null,
             el("div", {class: "muted"}, "click: history of this case")
           ].filter(Boolean));
@@ -462,21 +567,23 @@
     u.over.addEventListener("click", function () { if (hover) location.href = caseLink("history.html", hover); });
     u.over.addEventListener("mouseleave", hideTip);
     allPlots.push({u: u, box: box, height: 340});
-    var sel = state["case"];
-    if (sel) {
-      spec.series.forEach(function (s, i) {
-        if (s.cases.indexOf(sel) >= 0) card.appendChild(el("p", {class: "selected-note"}, "Selected: " + sel + " (series “" + s.label + "”)"));
+    var selCase = state["case"];
+    if (selCase) {
+      idx.forEach(function (i) {
+        var s = spec.series[i];
+        if (s.cases.indexOf(selCase) >= 0) card.appendChild(el("p", {class: "selected-note"}, "Selected: " + selCase + " (series “" + s.label + "”)"));
       });
     }
     return card;
   }
 
   function getSizeTable(run, M) {
-    var rows = (D.getsize[run.id] || []).filter(function (r) { return M(r["case"]); });
+    var all = D.getsize[run.id] || [];
+    var rows = all.filter(function (r) { return M(r["case"]) && inSel("kv", r.kv); });
     var sec = el("section", {class: "card", id: "getsize"}, el("h2", null, "GetSize · get_size(obj) per object"));
     report.tables.getsize = rows.length;
-    if (!rows.length) { sec.appendChild(el("p", {class: "muted"}, "No GetSize cases in this run" + (search && search.value ? " match the filter." : "."))); return sec; }
-    var ref = (D.getsize[run.id] || []).filter(function (r) { return r["case"] === "BM_GetSize/field_read"; })[0];
+    if (!rows.length) { sec.appendChild(el("p", {class: "muted"}, "No GetSize cases in this run" + (all.length ? " match the KV kind selector or the filter." : "."))); return sec; }
+    var ref = all.filter(function (r) { return r["case"] === "BM_GetSize/field_read"; })[0];
     var max = Math.max.apply(null, rows.map(function (r) { return r.hi || r.ns; }));
     var t = el("table", {class: "data"}, el("thead", null, el("tr", null,
       el("th", null, "case"), el("th", {class: "bar-col"}, "ns / op (bar: median, line: min–max)"),
@@ -498,11 +605,16 @@
     sec.appendChild(t);
     return sec;
   }
-
   // ---------------------------------------------------------------- ratios page
+  // Rows and target checks are evictlab_tools/derive.py's (the derivation of
+  // summary.md); a cell is a number, null (does not apply) or the reason it
+  // could not be computed ("n/a": the other case is missing, "error").
+  function cellX(v) { return typeof v === "string" ? v : fmtX(v); }
+  function cellNs(v) { return typeof v === "string" ? v : fmtNs(v); }
+  function targetText(id) { return (D.targets.filter(function (t) { return t.id === id; })[0] || {}).text; }
   function checkBadge(c) {
-    return el("span", {class: "badge " + (c.met ? "good" : "bad"), title: (D.targets.filter(function (t) { return t.id === c.target; })[0] || {}).text},
-      (c.met ? "✔ " : "✘ ") + sig(c.value, 3) + c.what + " (target " + (c.op === ">=" ? "≥ " : "≤ ") + c.threshold + ")");
+    return el("span", {class: "badge " + (c.met ? "good" : "bad"), title: targetText(c.target)},
+      (c.met ? "✔ " : "✘ ") + sig(c.value, 3) + " " + c.what + " (target " + (c.op === ">=" ? "≥ " : "≤ ") + c.threshold + ")");
   }
 
   function renderRatios() {
@@ -515,113 +627,142 @@
       renderContext(run, "(ratios below are from this run)");
       main.appendChild(el("div", {class: "toolbar"},
         runSelect(run, function (r) { run = r; setHash({run: r.id === latest.id ? null : r.id}); draw(); }),
-        el("span", {class: "muted"}, "speed-up = other / this (higher is better); /floor, ×field_read, ×kvobj, ×get = this / reference (lower is better); medians of repetitions")));
+        el("span", {class: "muted"}, "speed-up = other / this (higher is better); /floor, ×field_read, ×kvobj, ×get = this / reference (lower is better); medians of repetitions; the same derivation as summary.md")));
       var sum = D.summary[run.id] || [];
-      var st = el("table", {class: "data targets"}, el("thead", null, el("tr", null,
-        el("th", null, "target (speed issue)"), el("th", null, "status"), el("th", null, "worst case"))));
+      var st = el("table", {class: "data targets", id: "target-table"}, el("thead", null, el("tr", null,
+        el("th", null, "target (targets.json)"), el("th", null, "status"), el("th", null, "worst case"))));
       var stb = el("tbody");
       sum.forEach(function (t) {
-        var status = t.n === 0 ? el("span", {class: "badge"}, "no data") :
+        var status = t.n === 0 ? el("span", {class: "badge"}, "not checked") :
           el("span", {class: "badge " + (t.met === t.n ? "good" : "bad")}, (t.met === t.n ? "met " : "not met ") + t.met + "/" + t.n);
+        var miss = (t.missing || []).length ? el("span", {class: "badge", title: "an operand is missing from the run:\n" + t.missing.join("\n")}, t.missing.length + " not checked") : null;
         stb.appendChild(el("tr", {class: t.n && t.met < t.n ? "fail" : null},
-          el("td", null, t.text), el("td", null, status),
+          el("td", null, t.text), el("td", null, status, " ", miss),
           el("td", {class: "mono"}, t.worst_case ? [el("a", {href: "#case=" + t.worst_case, onclick: function (ev) { ev.preventDefault(); state["case"] = t.worst_case; setHash({"case": t.worst_case}); draw(); }}, t.worst_case), " " + sig(t.worst_value, 3) + " (" + (t.op === ">=" ? "≥ " : "≤ ") + t.threshold + ")"] : "")));
       });
       st.appendChild(stb);
+      report.tables.targets = sum.length;
       main.appendChild(el("section", {class: "card"}, el("h2", null, "Targets · run #" + run.seq + " " + run.sha7), st));
 
-      var rows = (D.ratios[run.id] || []).filter(function (r) { return M(r["case"]); });
+      main.appendChild(selectorBar(draw));
+      var all = D.ratios[run.id] || [];
+      var rows = all.filter(function (r) { return M(r.name) && recordSelected(r); });
       var t = el("table", {class: "data ratios", id: "ratio-table"}, el("thead", null, el("tr", null,
         el("th", null, "case (worst first)"), el("th", {class: "num"}, "C++"), el("th", {class: "num"}, "Python"),
-        el("th", {class: "num"}, "× vs Python"), el("th", {class: "num"}, "× vs naive_lru"),
-        el("th", {class: "num"}, "/ floor"), el("th", {class: "num"}, "vs ref"),
-        el("th", {class: "num"}, "Ir/op"), el("th", {class: "num"}, "cycles/op"), el("th", null, "targets"))));
+        el("th", {class: "num"}, "× vs Python"), el("th", {class: "num"}, "× vs naive dict"),
+        el("th", {class: "num"}, "/ floor"), el("th", {class: "num"}, "vs ref"), el("th", {class: "num"}, "B/entry"),
+        el("th", {class: "num", title: "callgrind instructions per op (gate.json of this run)"}, "Ir/op"),
+        el("th", {class: "num"}, "cycles/op"), el("th", null, "targets"))));
       var tb = el("tbody");
       rows.forEach(function (r) {
         var fail = r.checks.some(function (c) { return !c.met; });
         var ref = [];
-        if (r.vs_field_read != null) ref.push(el("div", null, fmtX(r.vs_field_read) + " field_read"));
-        if (r.vs_kvobj != null) ref.push(el("div", null, fmtX(r.vs_kvobj) + " kvobj"));
-        if (r.vs_get != null) ref.push(el("div", null, fmtX(r.vs_get) + " UpdateOnGet"));
-        var prof = profileByCase[r["case"]];
-        tb.appendChild(el("tr", {"data-case": r["case"], class: [fail ? "fail" : "", r["case"] === state["case"] ? "selected" : ""].join(" ").trim() || null},
-          el("td", {class: "mono"}, el("a", {href: caseLink("history.html", r["case"]), title: "history"}, caseText(r["case"])),
+        if (r.ratio_to_field_read != null) ref.push(el("div", null, cellX(r.ratio_to_field_read) + " field_read"));
+        if (r.ratio_to_kvobj != null) ref.push(el("div", null, cellX(r.ratio_to_kvobj) + " kvobj"));
+        if (r.ratio_to_get != null) ref.push(el("div", null, cellX(r.ratio_to_get) + " UpdateOnGet"));
+        var prof = profileByCase[r.name];
+        tb.appendChild(el("tr", {"data-case": r.name, class: [fail ? "fail" : "", r.name === state["case"] ? "selected" : ""].join(" ").trim() || null},
+          el("td", {class: "mono"}, el("a", {href: caseLink("history.html", r.name), title: "history"}, caseText(r.name)),
             prof ? [" ", el("a", {class: "badge", href: "profiles/" + prof.dir + "/" + prof.files[0]}, "profile")] : null),
-          r.error ? el("td", {colspan: "8", class: "bad"}, "skipped: " + r.error) : [
-            el("td", {class: "num", title: "min " + fmtNs(r.lo) + ", max " + fmtNs(r.hi) + ", n=" + r.n}, fmtNs(r.ns)),
-            el("td", {class: "num"}, fmtNs(r.py_ns)),
-            el("td", {class: "num"}, fmtX(r.speedup_py)),
-            el("td", {class: "num"}, fmtX(r.speedup_naive)),
-            el("td", {class: "num"}, fmtX(r.vs_floor)),
+          r.error ? el("td", {colspan: "9", class: "bad"}, "skipped: " + r.error) : [
+            el("td", {class: "num", title: "min " + fmtNs(r.cpp_min_ns) + ", max " + fmtNs(r.cpp_max_ns) + ", n=" + r.n}, cellNs(r.cpp_median_ns)),
+            el("td", {class: "num"}, cellNs(r.python_median_ns)),
+            el("td", {class: "num"}, cellX(r.speedup_vs_python)),
+            el("td", {class: "num"}, cellX(r.speedup_vs_naive)),
+            el("td", {class: "num"}, cellX(r.ratio_to_floor)),
             el("td", {class: "num"}, ref.length ? ref : "–"),
-            el("td", {class: "num"}, fmtCount(r.ir)),
-            el("td", {class: "num"}, fmtCount(r.cycles))],
+            el("td", {class: "num"}, r.bytes_per_entry == null ? "–" : sig(r.bytes_per_entry, 3)),
+            el("td", {class: "num ir"}, fmtCount(r.ir_per_op)),
+            el("td", {class: "num"}, fmtCount(r.est_cycles_per_op))],
           el("td", {class: "checks"}, r.checks.map(checkBadge), (r.missing || []).map(function (m) {
-            return el("span", {class: "badge", title: "not checked: a case this target compares with is missing from the run"}, "? " + m.what.replace("× ", "") + ": n/a");
+            return el("span", {class: "badge", title: "not checked: a case this target compares with is missing from the run"}, "? " + targetText(m.target) + ": n/a");
           }))));
       });
       t.appendChild(tb);
       report.tables.ratios = rows.length;
-      main.appendChild(el("section", {class: "card"}, el("h2", null, "All cases · run #" + run.seq + " (" + rows.length + " rows)"),
-        rows.length ? t : el("p", {class: "muted"}, "No case matches the filter.")));
-      var sel = state["case"] && document.querySelector('tr[data-case="' + CSS.escape(state["case"]) + '"]');
-      if (sel) sel.scrollIntoView({block: "center"});
+      report.tables.ratios_ir = rows.filter(function (r) { return typeof r.ir_per_op === "number"; }).length;
+      main.appendChild(el("section", {class: "card"}, el("h2", null, "Cases · run #" + run.seq + " (" + rows.length + " of " + all.length + " rows: " + selectionText() + ")"),
+        rows.length ? t : el("p", {class: "muted"}, "No case matches the selection" + (state.q ? " and the filter." : "."))));
+      var selRow = state["case"] && document.querySelector('tr[data-case="' + CSS.escape(state["case"]) + '"]');
+      if (selRow) selRow.scrollIntoView({block: "center"});
       finish();
     }
     onFilter = function (m) { M = m; state.q = search.value; draw(); };
+    rerender = draw;
     draw();
   }
-
   // ---------------------------------------------------------------- history page
+  // Runs are grouped by machine (CPU model, cores, compiler: D.machines);
+  // each machine is its own series and change detection ran within one
+  // machine's runs (scripts/dashboard), so a run on another machine is never
+  // a change. Ir/op is grouped by compiler.
+  var machineById = {};
+  ((D && D.machines) || []).forEach(function (m, i) { m.color = PALETTE[i % PALETTE.length]; machineById[m.id] = m; });
+  var compilerColor = {};
+  function irColor(comp) {
+    if (!compilerColor[comp]) compilerColor[comp] = ["hsl(150,60%,32%)", "hsl(30,80%,40%)", "hsl(280,50%,45%)", "hsl(190,70%,35%)"][Object.keys(compilerColor).length % 4];
+    return compilerColor[comp];
+  }
+  function shortCompiler(c) { return String(c || "").replace(/\s*\(.*?\)\s*/g, " ").trim(); }
+
   function renderHistory() {
     var main = document.getElementById("main");
     renderContext(latest, "(latest run; each point's commit is in its tooltip)");
     if (!latest) { finish(); return; }
     var H = D.history;
     var names = Object.keys(H);
+    var multi = (D.machines || []).length > 1;
     function flags(name) {
       var h = H[name], f = [];
-      (h.ns_changes || []).forEach(function (c) { f.push(["ns/op", c]); });
-      (h.ir_changes || []).forEach(function (c) { f.push(["Ir/op", c]); });
+      h.ns.forEach(function (g) { (g.changes || []).forEach(function (c) { f.push(["ns/op", c, machineById[g.machine].label]); }); });
+      h.ir.forEach(function (g) { (g.changes || []).forEach(function (c) { f.push(["Ir/op", c, shortCompiler(g.compiler)]); }); });
+      return f;
+    }
+    function pendings(name) {
+      var h = H[name], f = [];
+      h.ns.forEach(function (g) { if (g.pending) f.push(["ns/op", g.pending, machineById[g.machine].label]); });
+      h.ir.forEach(function (g) { if (g.pending) f.push(["Ir/op", g.pending, shortCompiler(g.compiler)]); });
       return f;
     }
     function rank(name) {
-      var f = flags(name), h = H[name];
+      var f = flags(name);
       if (f.some(function (x) { return x[1].kind === "regression"; })) return 0;
-      if (h.ns_pending || h.ir_pending) return 1;
+      if (pendings(name).length) return 1;
       if (f.length) return 2;
       return 3;
     }
     names.sort(function (a, b) { return rank(a) - rank(b) || (a < b ? -1 : a > b ? 1 : 0); });
     var M = matcher(state.q);
-    var selected = state["case"] && H[state["case"]] ? state["case"] : names[0];
+    function shownNames() { return names.filter(function (n) { return M(n) && recordSelected(H[n]); }); }
+    var selected = state["case"] && H[state["case"]] ? state["case"] : (shownNames()[0] || names[0]);
 
     var changes = [];
     names.forEach(function (n) {
-      flags(n).forEach(function (x) { changes.push({"case": n, metric: x[0], c: x[1], pending: false}); });
-      if (H[n].ns_pending) changes.push({"case": n, metric: "ns/op", c: H[n].ns_pending, pending: true});
-      if (H[n].ir_pending) changes.push({"case": n, metric: "Ir/op", c: H[n].ir_pending, pending: true});
+      flags(n).forEach(function (x) { changes.push({"case": n, metric: x[0], c: x[1], group: x[2], pending: false}); });
+      pendings(n).forEach(function (x) { changes.push({"case": n, metric: x[0], c: x[1], group: x[2], pending: true}); });
     });
     changes.sort(function (a, b) {
       return (a.pending - b.pending) || ((a.c.kind === "regression" ? 0 : 1) - (b.c.kind === "regression" ? 0 : 1)) ||
         (Math.abs(Math.log(b.c.ratio)) - Math.abs(Math.log(a.c.ratio)));
     });
 
+    var selBox = el("div");
     var listBox = el("div", {class: "case-list", id: "case-list"});
     var detail = el("div", {class: "case-detail", id: "case-detail"});
     var changesBox = el("section", {class: "card", id: "changes"});
     main.appendChild(changesBox);
+    main.appendChild(selBox);
     main.appendChild(el("div", {class: "history-layout"}, listBox, detail));
 
     function drawChanges() {
       changesBox.innerHTML = "";
-      var rows = changes.filter(function (x) { return M(x["case"]); });
+      var rows = changes.filter(function (x) { return M(x["case"]) && recordSelected(H[x["case"]]); });
       changesBox.appendChild(el("h2", null, "Detected changes (" + rows.filter(function (x) { return !x.pending; }).length + ")"));
-      changesBox.appendChild(el("p", {class: "muted"}, "Step detection over runs in commit order: penalised least-squares segmentation of log values, segments ≥ 2 runs, steps ≥ 5 % and beyond the case's noise, confirmed by the runs after the step — one noisy run is never flagged. ‘unconfirmed’: the latest run is off its level; one more run decides."));
+      changesBox.appendChild(el("p", {class: "muted"}, "Step detection over one machine's runs in commit order (Ir/op: one compiler's), never across machines: penalised least-squares segmentation of log values, segments ≥ 2 runs, steps ≥ 5 % and beyond the case's noise, confirmed by the runs after the step — one noisy run is never flagged. ‘unconfirmed’: the machine's latest run is off its level; one more run decides."));
       report.tables.changes = rows.length;
       if (!rows.length) { changesBox.appendChild(el("p", {class: "muted"}, "None.")); return; }
       var t = el("table", {class: "data"}, el("thead", null, el("tr", null,
-        el("th", null, "case"), el("th", null, "metric"), el("th", null, "first run at new level"),
+        el("th", null, "case"), el("th", null, "metric"), el("th", null, "machine / compiler"), el("th", null, "first run at new level"),
         el("th", {class: "num"}, "before → after"), el("th", {class: "num"}, "ratio"), el("th", null, ""))));
       var tb = el("tbody");
       rows.forEach(function (x) {
@@ -629,7 +770,7 @@
         var cls = x.pending ? "warn" : (x.c.kind === "regression" ? "bad" : "good");
         tb.appendChild(el("tr", {class: x.c.kind === "regression" && !x.pending ? "fail" : null},
           el("td", {class: "mono"}, el("a", {href: caseLink("history.html", x["case"]), onclick: function (ev) { ev.preventDefault(); select(x["case"]); }}, x["case"])),
-          el("td", null, x.metric),
+          el("td", null, x.metric), el("td", null, x.group),
           el("td", null, r ? runLabel(r) : ""),
           el("td", {class: "num"}, x.pending ? "–" : (x.metric === "ns/op" ? fmtNs(x.c.before) + " → " + fmtNs(x.c.after) : fmtCount(x.c.before) + " → " + fmtCount(x.c.after))),
           el("td", {class: "num"}, fmtX(x.c.ratio)),
@@ -641,15 +782,16 @@
 
     function drawList() {
       listBox.innerHTML = "";
-      var shown = names.filter(M);
+      var shown = shownNames();
+      report.tables.cases = shown.length;
       listBox.appendChild(el("div", {class: "muted"}, shown.length + " of " + names.length + " cases"));
       var ul = el("ul");
       shown.slice(0, 800).forEach(function (n) {
-        var h = H[n], badges = [];
+        var badges = [];
         flags(n).forEach(function (x) {
-          badges.push(el("span", {class: "badge " + (x[1].kind === "regression" ? "bad" : "good"), title: x[0] + " " + x[1].kind + " " + fmtX(x[1].ratio)}, (x[1].kind === "regression" ? "▲" : "▼") + x[0]));
+          badges.push(el("span", {class: "badge " + (x[1].kind === "regression" ? "bad" : "good"), title: x[0] + " " + x[1].kind + " " + fmtX(x[1].ratio) + " on " + x[2]}, (x[1].kind === "regression" ? "▲" : "▼") + x[0]));
         });
-        if (h.ns_pending || h.ir_pending) badges.push(el("span", {class: "badge warn", title: "latest run off its level, unconfirmed"}, "?"));
+        if (pendings(n).length) badges.push(el("span", {class: "badge warn", title: "latest run off its level, unconfirmed"}, "?"));
         ul.appendChild(el("li", {class: n === selected ? "active" : null},
           el("a", {href: caseLink("history.html", n), onclick: function (ev) { ev.preventDefault(); select(n); }}, caseText(n)), badges));
       });
@@ -665,7 +807,8 @@
       finish();
     }
 
-    function historyChart(id, title, unit, series, spread, changesList, pending, fmt) {
+    // series: [{label, data (per run), color, ...}]; marks: [{changes, pending, data}]
+    function historyChart(id, title, unit, series, spread, marks, fmt) {
       var xs = runs.map(function (r) { return r.seq; });
       var colors = [null].concat(series.map(function (s) { return s.color; }));
       var box = el("div", {class: "plot"});
@@ -689,23 +832,25 @@
           draw: function (u) {
             var ctx = u.ctx, px = uPlot.pxRatio || 1;
             ctx.save();
-            changesList.forEach(function (c) {
-              var x = u.valToPos(runs[c.index].seq - 0.5, "x", true);
-              ctx.strokeStyle = c.kind === "regression" ? "rgba(200,30,30,.8)" : "rgba(20,140,60,.8)";
-              ctx.lineWidth = 2 * px;
-              ctx.setLineDash([5 * px, 4 * px]);
-              ctx.beginPath(); ctx.moveTo(x, u.bbox.top); ctx.lineTo(x, u.bbox.top + u.bbox.height); ctx.stroke();
-              ctx.setLineDash([]);
-              ctx.fillStyle = ctx.strokeStyle;
-              ctx.font = (11 * px) + "px sans-serif";
-              ctx.fillText((c.kind === "regression" ? "▲ " : "▼ ") + fmtX(c.ratio), x + 4 * px, u.bbox.top + 12 * px);
+            marks.forEach(function (m) {
+              (m.changes || []).forEach(function (c) {
+                var x = u.valToPos(runs[c.index].seq - 0.5, "x", true);
+                ctx.strokeStyle = c.kind === "regression" ? "rgba(200,30,30,.8)" : "rgba(20,140,60,.8)";
+                ctx.lineWidth = 2 * px;
+                ctx.setLineDash([5 * px, 4 * px]);
+                ctx.beginPath(); ctx.moveTo(x, u.bbox.top); ctx.lineTo(x, u.bbox.top + u.bbox.height); ctx.stroke();
+                ctx.setLineDash([]);
+                ctx.fillStyle = ctx.strokeStyle;
+                ctx.font = (11 * px) + "px sans-serif";
+                ctx.fillText((c.kind === "regression" ? "▲ " : "▼ ") + fmtX(c.ratio), x + 4 * px, u.bbox.top + 12 * px);
+              });
+              if (m.pending && m.data[m.pending.index] != null) {
+                var x = u.valToPos(runs[m.pending.index].seq, "x", true);
+                var y = u.valToPos(m.data[m.pending.index], "y", true);
+                ctx.strokeStyle = "#d98200"; ctx.lineWidth = 2 * px;
+                ctx.beginPath(); ctx.arc(x, y, 9 * px, 0, 2 * Math.PI); ctx.stroke();
+              }
             });
-            if (pending) {
-              var x = u.valToPos(runs[pending.index].seq, "x", true);
-              var y = u.valToPos(series[1].data[pending.index], "y", true);
-              ctx.strokeStyle = "#d98200"; ctx.lineWidth = 2 * px;
-              ctx.beginPath(); ctx.arc(x, y, 9 * px, 0, 2 * Math.PI); ctx.stroke();
-            }
             ctx.restore();
           },
           setCursor: function (u) {
@@ -714,6 +859,7 @@
             var r = runs[idx];
             var lines = [el("div", {class: "tip-title"}, "#" + r.seq + " " + r.sha7 + (r.dirty ? " (dirty)" : "")),
                          el("div", {class: "muted"}, (r.commit_date || r.run_date || "") + (r.profile ? " · profile " + r.profile : "")),
+                         el("div", {class: "muted"}, (machineById[r.machine] || {}).label || ""),
                          el("div", {class: "tip-msg"}, r.message || "")];
             series.forEach(function (s, i) {
               var v = s.data[idx];
@@ -731,8 +877,8 @@
       allPlots.push({u: u, box: box, height: 280});
     }
 
-    function LEVEL(data) {
-      return {label: "detected level", data: data, color: "rgba(120,130,150,.35)", width: 7, points: false, stepped: true};
+    function LEVEL(data, label) {
+      return {label: label || "detected level", data: data, color: "rgba(120,130,150,.35)", width: 7, points: false, stepped: true};
     }
 
     function drawDetail() {
@@ -743,44 +889,85 @@
       if (!selected) { detail.appendChild(el("p", {class: "muted"}, "No cases.")); return; }
       var h = H[selected];
       var prof = profileByCase[selected];
+      var sigmas = h.ns.map(function (g) { return (multi ? machineById[g.machine].cpu_model + ": " : "") + (100 * g.sigma).toFixed(1) + " %"; });
       detail.appendChild(el("h2", {class: "mono", id: "selected-case"}, selected));
       detail.appendChild(el("p", {class: "links"},
         el("a", {href: caseLink("index.html", selected)}, "cost chart"), " · ",
         el("a", {href: caseLink("ratios.html", selected)}, "ratios"),
         prof ? [" · ", el("a", {href: "profiles/" + prof.dir + "/" + prof.files[0]}, "profile: " + prof.files[0])] : null,
-        " · noise σ ≈ " + (100 * h.sigma).toFixed(1) + " %"));
-      // The detected level goes first, so the measurements draw over it.
-      var nsSeries = [LEVEL(h.ns_level), {label: "C++ median", data: h.ns, color: "hsl(212,75%,42%)"}];
-      var nsSpread = [null, null, h.ns.map(function (v, i) { return v == null ? null : [h.lo[i], h.hi[i]]; })];
-      if (h.py) { nsSeries.push({label: "Python median", data: h.py, color: "hsl(352,75%,45%)", dash: [7, 4], fill: "#fff"}); nsSpread.push(null); }
-      historyChart("history-ns", "ns / op", "ns / op", nsSeries, nsSpread, h.ns_changes || [], h.ns_pending, fmtNs);
-      if (h.ir) {
-        historyChart("history-ir", "Ir / op (callgrind instructions, gate.json)", "Ir / op",
-          [LEVEL(h.ir_level), {label: "Ir/op", data: h.ir, color: "hsl(150,60%,32%)"}],
-          [null, null, null], h.ir_changes || [], h.ir_pending, fmtCount);
+        sigmas.length ? " · noise σ ≈ " + sigmas.join(", ") : ""));
+      // Per machine: its detected level first (drawn under), its C++ median,
+      // its Python model; one colour per machine.
+      var nsSeries = [], nsSpread = [null];
+      h.ns.forEach(function (g) {
+        var m = machineById[g.machine], tag = multi ? " · " + m.label : "";
+        nsSeries.push(LEVEL(g.level, "detected level" + tag)); nsSpread.push(null);
+        nsSeries.push({label: "C++ median" + tag, data: g.ns, color: m.color});
+        nsSpread.push(g.ns.map(function (v, i) { return v == null ? null : [g.lo[i], g.hi[i]]; }));
+        if (g.py) { nsSeries.push({label: "Python median" + tag, data: g.py, color: m.color, dash: [7, 4], fill: "#fff"}); nsSpread.push(null); }
+      });
+      if (nsSeries.length) {
+        historyChart("history-ns", "ns / op" + (multi ? " · one series per machine" : ""), "ns / op", nsSeries, nsSpread,
+          h.ns.map(function (g) { return {changes: g.changes, pending: g.pending, data: g.ns}; }), fmtNs);
+      } else {
+        detail.appendChild(el("p", {class: "muted"}, "No timing for this case (only gate.json has it)."));
+      }
+      if (h.ir.length) {
+        var irSeries = [], irSpread = [null];
+        h.ir.forEach(function (g) {
+          var tag = h.ir.length > 1 ? " · " + shortCompiler(g.compiler) : "";
+          irSeries.push(LEVEL(g.level, "detected level" + tag)); irSpread.push(null);
+          irSeries.push({label: "Ir/op" + tag, data: g.ir, color: irColor(g.compiler)}); irSpread.push(null);
+        });
+        historyChart("history-ir", "Ir / op (callgrind instructions, gate.json; machine-independent, per compiler)", "Ir / op",
+          irSeries, irSpread, h.ir.map(function (g) { return {changes: g.changes, pending: g.pending, data: g.ir}; }), fmtCount);
       } else {
         detail.appendChild(el("p", {class: "muted"}, "No Ir/op for this case (gate.json absent or the case is not gated)."));
       }
     }
 
-    onFilter = function (m) { M = m; drawChanges(); drawList(); };
-    drawChanges();
-    drawList();
-    drawDetail();
+    function redraw() {
+      selBox.innerHTML = "";
+      selBox.appendChild(selectorBar(redraw));
+      var shown = shownNames();
+      if (shown.length && shown.indexOf(selected) < 0 && !state["case"]) selected = shown[0];
+      drawChanges();
+      drawList();
+      drawDetail();
+      finish();
+    }
+    onFilter = function (m) { M = m; drawChanges(); drawList(); publish(); };
+    rerender = redraw;
+    redraw();
+
+    var mt = el("table", {class: "data", id: "machines"}, el("thead", null, el("tr", null,
+      el("th", null, ""), el("th", null, "CPU"), el("th", {class: "num"}, "cores"), el("th", null, "compiler"), el("th", {class: "num"}, "runs"))));
+    var mtb = el("tbody");
+    (D.machines || []).forEach(function (m) {
+      mtb.appendChild(el("tr", {"data-machine": m.id}, el("td", null, el("span", {class: "swatch", style: "background:" + m.color})),
+        el("td", null, m.cpu_model), el("td", {class: "num"}, String(m.num_cpus == null ? "?" : m.num_cpus)), el("td", null, m.compiler),
+        el("td", {class: "num"}, String(m.runs.length))));
+    });
+    mt.appendChild(mtb);
+    report.tables.machines = (D.machines || []).length;
+    main.appendChild(el("section", {class: "card"}, el("h2", null, "Machines (" + (D.machines || []).length + ")"),
+      el("p", {class: "muted"}, "Runs are compared only with runs of the same machine: CPU model, core count and compiler, from each run's context.json."), mt));
     var runsTable = el("table", {class: "data"}, el("thead", null, el("tr", null,
-      el("th", null, "#"), el("th", null, "commit"), el("th", null, "date"), el("th", null, "message"),
-      el("th", null, "profile"), el("th", null, "benchmark lib"), el("th", {class: "num"}, "C++ / Python cases"))));
+      el("th", null, "#"), el("th", null, "commit"), el("th", null, "date"), el("th", null, "message"), el("th", null, "machine"),
+      el("th", null, "profile"), el("th", null, "benchmark lib"), el("th", {class: "num"}, "C++ / Python cases"), el("th", null, "gate"))));
     var tb = el("tbody");
     runs.forEach(function (r) {
+      var m = machineById[r.machine] || {};
       tb.appendChild(el("tr", null, el("td", null, String(r.seq)), el("td", {class: "mono", title: r.sha}, r.sha7 + (r.dirty ? "+dirty" : "")),
-        el("td", null, r.commit_date || r.run_date || ""), el("td", null, r.message), el("td", null, r.profile),
-        el("td", {class: /debug/i.test(r.library_build_type) ? "warn" : null}, r.library_build_type), el("td", {class: "num"}, r.n_cpp + " / " + r.n_py)));
+        el("td", null, r.commit_date || r.run_date || ""), el("td", null, r.message),
+        el("td", null, el("span", {class: "swatch", style: "background:" + m.color}), m.label || ""), el("td", null, r.profile),
+        el("td", {class: /debug/i.test(r.library_build_type) ? "warn" : null}, r.library_build_type), el("td", {class: "num"}, r.n_cpp + " / " + r.n_py),
+        el("td", null, r.has_gate ? "gate.json" : "–")));
     });
     runsTable.appendChild(tb);
     main.appendChild(el("section", {class: "card"}, el("h2", null, "Runs (" + runs.length + ")"), runsTable));
     finish();
   }
-
   // ---------------------------------------------------------------- profiles page
   function renderProfiles() {
     var main = document.getElementById("main");
@@ -819,11 +1006,36 @@
       finished = true;
       // uPlot draws in a microtask; mark ready after it.
       setTimeout(function () {
-        if (getHash().selftest === "hover") hoverSelfTest();
+        var t = getHash().selftest;
+        if (t === "hover") hoverSelfTest();
+        if (t === "select") { selectSelfTest(); return; }
         publish();
         document.documentElement.setAttribute("data-ready", "1");
       }, 0);
     }
+  }
+
+  // #selftest=select (used by tests/dashboard/e2e.py): clicks the first
+  // chip that is off (a key kind, else any axis) with a real click event and
+  // records the URL and every chart's drawn series before and after, so the
+  // test sees that the selector redraws the charts and lands in the URL.
+  function selectSelfTest() {
+    var before = {};
+    Object.keys(report.charts).forEach(function (k) { before[k] = report.charts[k].drawn; });
+    var chip = document.querySelector('#selectors .chip[data-axis="key"]:not(.on)') ||
+      document.querySelector("#selectors .chip:not(.on)");
+    var out = {before: before, clicked: chip ? chip.getAttribute("data-axis") + "=" + chip.getAttribute("data-value") : null};
+    if (chip) chip.click();
+    setTimeout(function () {
+      out.after = {};
+      Object.keys(report.charts).forEach(function (k) { out.after[k] = report.charts[k].drawn; });
+      out.hash = decodeURIComponent(location.hash);
+      out.pressed = chip ? chip.isConnected ? chip.getAttribute("aria-pressed") : (document.querySelector('#selectors .chip[data-axis="' +
+        chip.getAttribute("data-axis") + '"][data-value="' + chip.getAttribute("data-value") + '"]') || {getAttribute: function () { return null; }}).getAttribute("aria-pressed") : null;
+      report.select = out;
+      publish();
+      document.documentElement.setAttribute("data-ready", "1");
+    }, 50);
   }
 
   // #selftest=hover (used by tests/dashboard/e2e.py): moves the mouse over
@@ -866,5 +1078,6 @@
     finish();
     return;
   }
+  readSelection();
   ({cost: renderCost, ratios: renderRatios, history: renderHistory, profiles: renderProfiles}[page] || renderCost)();
 })();

@@ -7,8 +7,6 @@ The fixtures are made by make_fixtures.py (deterministic); see its docstring
 for what is planted in them.
 """
 
-import importlib.machinery
-import importlib.util
 import json
 import math
 import os
@@ -24,22 +22,17 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 REPO = os.path.dirname(os.path.dirname(HERE))
 SCRIPT = os.path.join(REPO, "scripts", "dashboard")
 FIXTURES = os.path.join(HERE, "fixtures", "results")
+sys.path.insert(0, os.path.join(REPO, "scripts"))
 
+from evictlab_tools import dashboard as dash  # noqa: E402
+from evictlab_tools import derive, targets  # noqa: E402
 
-def load_dashboard():
-    loader = importlib.machinery.SourceFileLoader("evictlab_dashboard", SCRIPT)
-    spec = importlib.util.spec_from_loader(loader.name, loader)
-    mod = importlib.util.module_from_spec(spec)
-    loader.exec_module(mod)
-    return mod
-
-
-dash = load_dashboard()
-
-REGRESSION = "BM_UpdateOnGet/lru/kvobj/cek/entries:1048576/dist:uniform"
-NOISY = "BM_UpdateOnPut/lru/kvobj/cek/entries:65536/evictions:1"
-PENDING = "BM_UpdateOnGet/naive_lru/kvobj/cek/entries:16384/dist:uniform"
-ERRORED = "BM_UpdateOnPut/naive_lru/kvobj/cek/entries:1048576/evictions:8"
+REGRESSION = "BM_UpdateOnGet/lru/dict:flat/kvobj/cek/entries:1048576/dist:uniform"
+NOISY = "BM_UpdateOnPut/lru/dict:flat/kvobj/cek/entries:65536/evictions:1"
+PENDING = "BM_UpdateOnGet/lru/dict:naive/kvobj/cek/entries:16384/dist:uniform"
+ERRORED = "BM_UpdateOnPut/lru/dict:naive/kvobj/cek/entries:1048576/evictions:8"
+AMD_RUNS = 5        # runs 1-5 on the AMD EPYC machine, 6-7 on an Intel Xeon
+FULL = 4            # index of the full-profile run
 
 
 def gbench(benchmarks, context=None):
@@ -55,269 +48,263 @@ def it(name, t, rep=0, unit="ns", **kw):
     return d
 
 
-def agg(name, which, t, unit="ns"):
-    return {"name": name + "_" + which, "run_name": name,
-            "run_type": "aggregate", "repetitions": 3, "threads": 1,
-            "aggregate_name": which,
-            "aggregate_unit": "percentage" if which == "cv" else "time",
-            "iterations": 3, "real_time": t, "cpu_time": t, "time_unit": unit}
-
-
-class NameTest(unittest.TestCase):
-    def test_parse_update_on_get(self):
-        c = dash.parse_case(
-            "BM_UpdateOnGet/lru/kvobj/cek/entries:1024/dist:uniform")
-        self.assertEqual(c, {"family": "UpdateOnGet", "policy": "lru",
-                             "kv": "kvobj", "key": "cek", "entries": 1024,
-                             "dist": "uniform"})
-
-    def test_parse_update_on_put_variants(self):
-        c = dash.parse_case(
-            "BM_UpdateOnPut/naive_lru/disk/str/entries:65536/evictions:8")
-        self.assertEqual((c["policy"], c["kv"], c["key"], c["entries"],
-                          c["evictions"], c["variant"]),
-                         ("naive_lru", "disk", "str", 65536, 8, "evictions:8"))
-        c = dash.parse_case(
-            "BM_UpdateOnPut/lru/kvobj/cek/entries:1024/status:illegal")
-        self.assertEqual(c["variant"], "status:illegal")
-
-    def test_parse_getsize_and_floor(self):
-        c = dash.parse_case(
-            "BM_GetSize/tensor/dtype:bfloat16/rank:5/view:narrow")
-        self.assertEqual((c["family"], c["kv"], c["dtype"], c["rank"],
-                          c["view"]), ("GetSize", "tensor", "bfloat16", 5,
-                                       "narrow"))
-        self.assertEqual(dash.parse_case("BM_MemoryFloor/entries:4096"),
-                         {"family": "MemoryFloor", "entries": 4096})
-
-    def test_case_name_drops_setting_suffixes(self):
-        self.assertEqual(dash.case_name("BM_GetSize/kvobj/repeats:5"),
-                         "BM_GetSize/kvobj")
-        self.assertEqual(dash.case_name("BM_GetSize/kvobj/threads:1"),
-                         "BM_GetSize/kvobj")
-        self.assertEqual(
-            dash.case_name("BM_MemoryFloor/entries:1024/min_time:0.010/"
-                           "real_time"), "BM_MemoryFloor/entries:1024")
-
-
-class GbenchTest(unittest.TestCase):
-    def test_median_aggregate_and_spread(self):
-        n = "BM_GetSize/kvobj"
-        doc = gbench([it(n, 1.0, 0), it(n, 3.0, 1), it(n, 2.5, 2),
-                      agg(n, "mean", 2.1667), agg(n, "median", 2.5),
-                      agg(n, "stddev", 1.04), agg(n, "cv", 0.48)])
-        st = dash.parse_gbench(doc)[n]
-        self.assertEqual(st["median"], 2.5)
-        self.assertEqual((st["min"], st["max"], st["n"]), (1.0, 3.0, 3))
-        self.assertAlmostEqual(st["cv"], 0.48)
-
-    def test_records_without_run_name(self):
-        n = "BM_GetSize/disk"
-        recs = [it(n, 1.0, 0), it(n, 2.0, 1), it(n, 9.0, 2),
-                agg(n, "median", 2.0), agg(n, "mean", 4.0)]
-        for r in recs:
-            del r["run_name"]
-        st = dash.parse_gbench(gbench(recs))
-        self.assertEqual(list(st), [n])
-        self.assertEqual((st[n]["median"], st[n]["mean"]), (2.0, 4.0))
-
-    def test_time_units_and_cpu_time(self):
-        n = "BM_UpdateOnPut/lru/kvobj/cek/entries:1048576/evictions:1"
-        doc = gbench([it(n, 0.5, 0, "us"), it(n, 0.7, 1, "us")])
-        st = dash.parse_gbench(doc)[n]
-        self.assertAlmostEqual(st["median"], 600.0)
-        self.assertAlmostEqual(st["min"], 500.0)
-        st = dash.parse_gbench(doc, "cpu_time")[n]
-        self.assertAlmostEqual(st["median"], 540.0)
-
-    def test_single_run_without_repetitions(self):
-        n = "BM_MemoryFloor/entries:1024"
-        st = dash.parse_gbench(gbench([it(n, 1.5)]))[n]
-        self.assertEqual((st["median"], st["min"], st["max"], st["n"]),
-                         (1.5, 1.5, 1.5, 1))
-
-    def test_error_and_counters(self):
-        e = "BM_UpdateOnGet/lru/disk/cek/entries:1024/dist:zipf"
-        n = "BM_UpdateOnPut/lru/disk/cek/entries:1024/evictions:8"
-        doc = gbench([it(e, 0, error_occurred=True, error_message="wrong"),
-                      it(n, 10, evictions=8, bytes_per_entry=120,
-                         items_per_second=1e8)])
-        out = dash.parse_gbench(doc)
-        self.assertEqual(out[e], {"error": "wrong"})
-        self.assertEqual((out[n]["evictions"], out[n]["bytes_per_entry"]),
-                         (8, 120))
-
-
 class FixtureRunsTest(unittest.TestCase):
     @classmethod
     def setUpClass(cls):
         cls.runs = dash.load_runs(FIXTURES)
-        cls.latest = cls.runs[-1]
+        cls.machines = dash.machines(cls.runs)
+        cls.axes = dash.axes(cls.runs)
+        cls.full = cls.runs[FULL]
+        cls.targets = targets.load()
 
     def test_runs_in_commit_order(self):
         self.assertEqual([r["sha7"] for r in self.runs],
                          ["3f9a1c2", "8b7d4e0", "c41e9a7", "51d0b3f",
-                          "e07f6a9"])
-        self.assertEqual([r["seq"] for r in self.runs], [1, 2, 3, 4, 5])
-        self.assertEqual(self.latest["message"],
-                         "ci: run the gate on every push")
+                          "e07f6a9", "e07f6a9", "e07f6a9"])
+        self.assertEqual([r["seq"] for r in self.runs], list(range(1, 8)))
+        self.assertEqual(self.full["message"], "ci: run the gate on every push")
 
     def test_context(self):
-        r = self.latest
+        r = self.full
         self.assertEqual(r["library_build_type"], "debug")
         self.assertEqual(r["profile"], "full")
         labels = dict(r["highlights"])
         self.assertEqual(labels["library_build_type"], "debug")
         self.assertIn("12.2.0", labels["compiler"])
         self.assertIn("benchmark 1.7.1", labels["libraries"])
-        self.assertIn("Xeon", labels["CPU"])
+        self.assertIn("AMD EPYC", labels["machine"])
         self.assertEqual(labels["Python model"],
                          "Python 3.11.2, torch 2.1.2, numpy 1.24.2")
         self.assertEqual(r["context"]["python.library_build_type"], "python")
-        # Google Benchmark's own context is merged in.
         self.assertEqual(r["context"]["num_cpus"], 2)
         self.assertFalse(self.runs[0]["has_gate"])
-        self.assertTrue(self.latest["has_gate"])
+        self.assertTrue(r["has_gate"] and r["has_cases"])
+        self.assertFalse(self.runs[0]["has_cases"])
 
-    def test_charts_of_latest_run(self):
-        charts = dash.chart_specs(self.latest)
+    def test_old_names_load_through_the_alias_table(self):
+        # Runs 1-2 name cases the old way (lru, naive_lru; no dict) and have
+        # no cases.json: they are keyed by today's names.
+        old = self.runs[0]
+        self.assertIn(REGRESSION, old["cpp"])
+        self.assertIn(PENDING, old["cpp"])
+        self.assertFalse(any("naive_lru" in n or "/dict:" not in n
+                             for n in old["cpp"] if "UpdateOn" in n))
+        with open(os.path.join(old["path"], "cpp.json")) as f:
+            self.assertIn("BM_UpdateOnGet/naive_lru/kvobj/cek/", f.read())
+
+    def test_axes_come_from_the_case_lists(self):
+        ax = self.axes
+        # Registry order from cases.json, values without cases dropped
+        # (lru_strict, mru, hstr are listed by the registry, not measured).
+        self.assertEqual(ax["policies"], ["lru", "dummy", "fifo"])
+        self.assertEqual(ax["dicts"], ["flat", "absl", "node", "naive"])
+        self.assertEqual(ax["kv_kinds"], ["tensor", "bytearray", "kvobj",
+                                          "disk"])
+        self.assertEqual(ax["key_kinds"], ["str", "cek", "hcek"])
+        self.assertEqual(ax["default_dict"], "flat")
+        self.assertEqual(ax["policy_traits"]["fifo"]["reproduces"],
+                         "lmcache v1 FIFO")
+
+    def test_no_hard_coded_policy_lists(self):
+        for path in (dash.__file__, os.path.join(dash.ASSETS,
+                                                 "dashboard.js")):
+            with open(path, encoding="utf-8") as f:
+                src = f.read()
+            for word in ("POLICY_ORDER", "KEY_ORDER", "HUES", "naive_lru",
+                         "lru_strict", "lru_node", '"dummy"', '"lru"'):
+                self.assertNotIn(word, src, path)
+
+    def test_default_view_draws_at_most_8_series(self):
+        sel = dash.default_selection(self.axes, self.targets)
+        self.assertEqual(sel, {"policy": ["lru"], "kv": ["kvobj"],
+                               "key": ["hcek"],
+                               "dict": ["flat", "absl", "node", "naive"]})
+        for r in self.runs:
+            for chart in dash.chart_specs(r, self.axes):
+                n = sum(1 for s in chart["series"] if selected(s, sel))
+                self.assertLessEqual(n, dash.MAX_SERIES,
+                                     (r["id"], chart["id"]))
+        uni = dash.chart_specs(self.full, self.axes)[0]
+        self.assertEqual([s["label"] for s in uni["series"]
+                          if selected(s, sel)],
+                         ["lru · flat · kvobj · hcek",
+                          "lru · absl · kvobj · hcek",
+                          "lru · node · kvobj · hcek",
+                          "lru · naive · kvobj · hcek",
+                          "Python lru · kvobj · cek",
+                          "MemoryFloor (one cache-missing load)"])
+        # Everything at once would be unreadable: that is why there is a
+        # default view.
+        self.assertGreater(len(uni["series"]), dash.MAX_SERIES)
+
+    def test_too_many_dicts_fall_back_to_the_default_dict(self):
+        ax = dict(self.axes, dicts=["d%d" % i for i in range(9)],
+                  default_dict="d3")
+        self.assertEqual(dash.default_selection(ax, self.targets)["dict"],
+                         ["d3"])
+
+    def test_charts_of_the_full_run(self):
+        charts = dash.chart_specs(self.full, self.axes)
         counts = {c["id"]: len(c["series"]) for c in charts}
         self.assertEqual(counts, {
-            "updateonget-dist-uniform": 9, "updateonget-dist-zipf": 4,
-            "updateonput-evictions-1": 9, "updateonput-evictions-0": 3,
-            "updateonput-evictions-8": 3, "updateonput-status-illegal": 2})
+            "updateonget-dist-uniform": 14, "updateonget-dist-zipf": 6,
+            "updateonput-evictions-1": 14, "updateonput-evictions-0": 5,
+            "updateonput-evictions-8": 5, "updateonput-status-illegal": 3})
         uni = charts[0]
         self.assertEqual(uni["x"], [10, 12, 14, 16, 18, 20])
-        labels = [s["label"] for s in uni["series"]]
-        self.assertEqual(labels[0], "lru · kvobj · cek")
-        self.assertIn("naive_lru · kvobj · cek", labels)
-        self.assertIn("Python lru · kvobj · cek", labels)
-        self.assertTrue(labels[-1].startswith("MemoryFloor"))
-        for c in charts:
-            self.assertEqual(c["series"][-1]["policy"], "floor")
-        lru = uni["series"][0]
-        self.assertEqual(lru["cases"][0],
-                         "BM_UpdateOnGet/lru/kvobj/cek/entries:1024/"
-                         "dist:uniform")
-        med, lo, hi = lru["data"][0]
+        # C++ series in registry order (policy, dict, kv, key), then Python.
+        cpp = [(s["policy"], s["dict"], s["kv"], s["key"])
+               for s in uni["series"] if s["source"] == "cpp"]
+        self.assertEqual(cpp[:5], [("lru", "flat", "tensor", "hcek"),
+                                   ("lru", "flat", "kvobj", "str"),
+                                   ("lru", "flat", "kvobj", "cek"),
+                                   ("lru", "flat", "kvobj", "hcek"),
+                                   ("lru", "absl", "kvobj", "hcek")])
+        self.assertEqual(uni["series"][-1]["source"], "floor")
+        s = [x for x in uni["series"] if x["label"] ==
+             "lru · flat · kvobj · cek"][0]
+        self.assertEqual(s["cases"][0], "BM_UpdateOnGet/lru/dict:flat/"
+                         "kvobj/cek/entries:1024/dist:uniform")
+        med, lo, hi = s["data"][0]
         self.assertTrue(lo <= med <= hi)
 
     def test_failed_case_is_not_charted(self):
-        ev8 = [c for c in dash.chart_specs(self.latest)
+        ev8 = [c for c in dash.chart_specs(self.full, self.axes)
                if c["id"] == "updateonput-evictions-8"][0]
-        naive = [s for s in ev8["series"] if s["policy"] == "naive_lru"][0]
+        naive = [s for s in ev8["series"] if s["dict"] == "naive"
+                 and s["key"] == "cek"][0]
         self.assertIsNone(naive["data"][-1])
 
+    def test_ratio_rows_are_derives(self):
+        # The ratio page shows derive.rows, the derivation of summary.md.
+        rows = dash.ratio_rows(self.full, self.targets)
+        want = derive.rows(self.full["run"], self.targets)
+        self.assertEqual(sorted(r["name"] for r in rows),
+                         sorted(r["name"] for r in want))
+        by = {r["name"]: r for r in want}
+        for r in rows:
+            for col in derive.COLUMNS[8:]:
+                w = by[r["name"]][col]
+                self.assertEqual(r[col], w if not isinstance(w, float)
+                                 or math.isfinite(w) else None,
+                                 (r["name"], col))
+            self.assertEqual(r["checks"], by[r["name"]]["checks"])
+        json.dumps(rows, allow_nan=False)
+
     def test_ratio_rows_worst_first(self):
-        rows = dash.ratio_rows(self.latest)
-        self.assertEqual(rows[0]["case"], ERRORED)
-        self.assertIn("error", rows[0])
+        rows = dash.ratio_rows(self.full, self.targets)
+        self.assertEqual(rows[0]["name"], ERRORED)
+        self.assertTrue(rows[0]["error"])
         margins = [min(x["margin"] for x in r["checks"]) for r in rows
                    if r["checks"]]
         self.assertEqual(margins, sorted(margins))
-        first_met = next(i for i, r in enumerate(rows) if r["checks"] and all(
-            x["met"] for x in r["checks"]))
-        self.assertTrue(all(not all(x["met"] for x in r["checks"])
-                            for r in rows[1:first_met]))
-        # Rows without targets come after every row with one.
         kinds = [bool(r["checks"]) for r in rows[1:]]
         self.assertEqual(kinds, sorted(kinds, reverse=True))
 
-    def test_ratio_values_and_targets(self):
-        rows = {r["case"]: r for r in dash.ratio_rows(self.latest)}
-        r = rows["BM_UpdateOnGet/lru/kvobj/cek/entries:1024/dist:uniform"]
-        self.assertAlmostEqual(r["speedup_py"], r["py_ns"] / r["ns"])
-        self.assertAlmostEqual(r["speedup_naive"], r["naive_ns"] / r["ns"])
-        self.assertIsNotNone(r["vs_floor"])
-        self.assertIsNotNone(r["ir"])
-        (chk,) = r["checks"]
-        self.assertEqual((chk["target"], chk["op"], chk["threshold"],
-                          chk["met"]), ("get_small_py", ">=", 10, True))
-        r = rows["BM_UpdateOnGet/lru/kvobj/str/entries:16384/dist:uniform"]
-        self.assertFalse(r["checks"][0]["met"])
-        r = rows[REGRESSION]
-        self.assertEqual({x["target"] for x in r["checks"]},
-                         {"get_2_20_py", "get_2_20_floor", "get_2_20_naive"})
-        r = rows["BM_UpdateOnPut/lru/kvobj/cek/entries:1048576/evictions:1"]
-        self.assertEqual({x["target"] for x in r["checks"]},
-                         {"put_2_20_py", "put_vs_get"})
-        get = rows[REGRESSION]
-        self.assertAlmostEqual(r["vs_get"], r["ns"] / get["ns"])
-        r = rows["BM_GetSize/bytearray"]
-        self.assertEqual(r["checks"][0]["target"], "getsize_field")
-        self.assertFalse(r["checks"][0]["met"])
-        r = rows["BM_GetSize/tensor/dtype:bfloat16/rank:1/view:contiguous"]
-        self.assertEqual(r["checks"][0]["target"], "getsize_tensor")
-        self.assertTrue(r["checks"][0]["met"])
-        self.assertEqual(rows["BM_GetSize/field_read"]["checks"], [])
-        # lru/kvobj/str has no naive_lru twin in the fixture: reported n/a.
-        self.assertEqual(rows["BM_UpdateOnGet/lru/kvobj/str/entries:1048576/"
-                              "dist:uniform"]["missing"],
-                         [{"target": "get_2_20_naive",
-                           "what": "× vs naive_lru"}])
-
-    def test_hashed_keys_compare_with_python_str_and_cek(self):
-        def st(ns):
-            return {"median": ns, "min": ns, "max": ns, "n": 3}
-        get = "BM_UpdateOnGet/{p}/kvobj/{k}/entries:1024/dist:uniform"
-        run = {"cpp": {get.format(p="lru", k="hstr"): st(5.0),
-                       get.format(p="lru", k="hcek"): st(4.0),
-                       "BM_GetSize/field_read": st(1.0),
-                       "BM_GetSize/kvobj": st(1.2),
-                       "BM_GetSize/kvobj/dispatch:visit": st(3.0)},
-               "py": {get.format(p="lru", k="str"): st(60.0),
-                      get.format(p="lru", k="cek"): st(20.0)},
-               "gate": {}}
-        rows = {r["case"]: r for r in dash.ratio_rows(run)}
-        hstr = rows[get.format(p="lru", k="hstr")]
-        self.assertEqual((hstr["py_ns"], hstr["speedup_py"]), (60.0, 12.0))
-        self.assertTrue(hstr["checks"][0]["met"])
-        hcek = rows[get.format(p="lru", k="hcek")]
-        self.assertEqual(hcek["speedup_py"], 5.0)
-        self.assertFalse(hcek["checks"][0]["met"])
-        # The losing dispatch variants are measured, not held to targets.
-        self.assertEqual(rows["BM_GetSize/kvobj/dispatch:visit"]["checks"], [])
-        self.assertTrue(rows["BM_GetSize/kvobj"]["checks"][0]["met"])
-
-    def test_target_summary(self):
-        s = {t["target"]: t for t in dash.target_summary(
-            dash.ratio_rows(self.latest))}
-        self.assertEqual(len(s), 9)
-        self.assertEqual((s["get_small_py"]["n"], s["get_small_py"]["met"]),
-                         (6, 3))
-        self.assertEqual((s["put_vs_get"]["n"], s["put_vs_get"]["met"]),
-                         (18, 18))
+    def test_ratio_values_targets_and_ir(self):
+        rows = {r["name"]: r for r in dash.ratio_rows(self.full,
+                                                      self.targets)}
+        r = rows["BM_UpdateOnGet/lru/dict:flat/kvobj/hcek/entries:1024/"
+                 "dist:uniform"]
+        # hcek is compared with the Python model's cek.
+        py = self.full["py"]
+        self.assertAlmostEqual(r["python_median_ns"], py[
+            "BM_UpdateOnGet/lru/dict:pydict/kvobj/cek/entries:1024/"
+            "dist:uniform"].median)
+        self.assertAlmostEqual(r["speedup_vs_python"],
+                               r["python_median_ns"] / r["cpp_median_ns"])
+        self.assertAlmostEqual(r["speedup_vs_naive"],
+                               r["naive_median_ns"] / r["cpp_median_ns"])
+        (chk,) = [c for c in r["checks"] if c["target"] == "get_small_py"]
+        self.assertTrue(chk["met"])
+        # gate.json's Ir/op reaches the rows.
+        g = rows[REGRESSION]
+        self.assertAlmostEqual(g["ir_per_op"], self.full["gate"][
+            REGRESSION]["ir"])
+        self.assertIsNone(r["ir_per_op"])     # not a gated case
+        s = {t["target"]: t for t in targets.summary(
+            list(rows.values()), self.targets)}
+        self.assertEqual((s["getsize_field"]["n"], s["getsize_field"]["met"]),
+                         (3, 2))
         self.assertEqual(s["getsize_field"]["worst_case"],
                          "BM_GetSize/bytearray")
 
-    def test_history_flags_only_the_planted_changes(self):
-        h = dash.history(self.runs)
-        flagged = {n for n, x in h.items()
-                   if x["ns_changes"] or x.get("ir_changes")}
-        self.assertEqual(flagged, {REGRESSION})
-        (c,) = h[REGRESSION]["ns_changes"]
-        self.assertEqual((c["index"], c["kind"]), (3, "regression"))
-        self.assertAlmostEqual(c["ratio"], 1.3, delta=0.06)
-        (c,) = h[REGRESSION]["ir_changes"]
-        self.assertEqual((c["index"], c["kind"]), (3, "regression"))
-        self.assertAlmostEqual(c["ratio"], 1.22, delta=0.01)
-        self.assertIsNone(h[REGRESSION]["ir"][0])  # run 1 had no gate
-        # One noisy run is not a change, nor pending (it is not the last).
-        self.assertEqual(h[NOISY]["ns_changes"], [])
-        self.assertIsNone(h[NOISY]["ns_pending"])
-        pend = {n for n, x in h.items() if x["ns_pending"]}
-        self.assertEqual(pend, {PENDING})
-        self.assertEqual(h[PENDING]["ns_pending"]["index"], 4)
-        # Cases only in the full run have one point.
-        one = h["BM_UpdateOnGet/lru/tensor/cek/entries:4096/dist:uniform"]
-        self.assertEqual(sum(v is not None for v in one["ns"]), 1)
-
     def test_profiles(self):
-        names = set(self.latest["cpp"])
-        ps = dash.load_profiles(FIXTURES, sorted(names))
+        ps = dash.load_profiles(FIXTURES, sorted(self.full["cpp"]))
         self.assertEqual(len(ps), 1)
         self.assertEqual(ps[0]["case"], REGRESSION)
         self.assertEqual(ps[0]["files"], ["flame.html", "perf.folded"])
+
+
+def selected(s, sel):
+    """seriesSelected() of dashboard.js, for the default-view test."""
+    def ok(axis, v):
+        return v is None or v in sel[axis]
+    if s["source"] == "floor":
+        return True
+    if s["source"] == "py":
+        return ok("policy", s["policy"]) and ok("kv", s["kv"]) and any(
+            derive.PY_KEY_FOR.get(k, k) == s["key"] for k in sel["key"])
+    return all(ok(a, s[a]) for a in ("policy", "dict", "kv", "key"))
+
+
+class HistoryTest(unittest.TestCase):
+    @classmethod
+    def setUpClass(cls):
+        cls.runs = dash.load_runs(FIXTURES)
+        cls.machines = dash.machines(cls.runs)
+        cls.h = dash.history(cls.runs)
+
+    def flagged(self, h):
+        return {n for n, x in h.items()
+                if any(g["changes"] for g in x["ns"] + x["ir"])}
+
+    def test_runs_are_grouped_by_machine(self):
+        self.assertEqual([(m["id"], m["cpu_model"].split()[0],
+                           len(m["runs"])) for m in self.machines],
+                         [("m1", "AMD", AMD_RUNS), ("m2", "Intel(R)", 2)])
+        self.assertEqual([r["machine_id"] for r in self.runs],
+                         ["m1"] * AMD_RUNS + ["m2"] * 2)
+
+    def test_only_the_planted_changes_are_flagged(self):
+        self.assertEqual(self.flagged(self.h), {REGRESSION})
+        amd, intel = self.h[REGRESSION]["ns"]
+        self.assertEqual((amd["machine"], intel["machine"]), ("m1", "m2"))
+        (c,) = amd["changes"]
+        self.assertEqual((c["index"], c["kind"]), (3, "regression"))
+        self.assertAlmostEqual(c["ratio"], 1.3, delta=0.06)
+        self.assertEqual(intel["changes"], [])
+        self.assertIsNone(intel["pending"])
+        # Ir/op: one compiler, so one series over both machines, one change.
+        (ir,) = self.h[REGRESSION]["ir"]
+        (c,) = ir["changes"]
+        self.assertEqual((c["index"], c["kind"]), (3, "regression"))
+        self.assertAlmostEqual(c["ratio"], 1.22, delta=0.01)
+        self.assertIsNone(ir["ir"][0])  # run 1 had no gate
+        self.assertEqual(self.h[NOISY]["ns"][0]["changes"], [])
+        self.assertIsNone(self.h[NOISY]["ns"][0]["pending"])
+        pend = {n for n, x in self.h.items()
+                if any(g["pending"] for g in x["ns"])}
+        self.assertEqual(pend, {PENDING})
+        self.assertEqual(self.h[PENDING]["ns"][0]["pending"]["index"], 4)
+
+    def test_history_is_continuous_across_the_rename(self):
+        amd = self.h[REGRESSION]["ns"][0]
+        self.assertEqual(sum(v is not None for v in amd["ns"]), AMD_RUNS)
+        self.assertTrue(all(v is not None for v in amd["py"][:AMD_RUNS]))
+        one = self.h["BM_UpdateOnGet/lru/dict:flat/tensor/hcek/"
+                     "entries:4096/dist:uniform"]
+        self.assertEqual(sum(v is not None for v in one["ns"][0]["ns"]), 1)
+
+    def test_the_other_machine_would_be_a_change_if_mixed_in(self):
+        # Control: with every run on one "machine", the Intel runs (38 %
+        # faster) read as a step. Grouping by machine is what prevents it.
+        runs = dash.load_runs(FIXTURES)
+        for r in runs:
+            r["machine"] = dict(r["machine"], key="one machine")
+        dash.machines(runs)
+        mixed = self.flagged(dash.history(runs))
+        self.assertGreater(len(mixed - {REGRESSION}), 10)
 
 
 def noisy(rng, level, n, rel):
@@ -457,20 +444,23 @@ class SiteTest(unittest.TestCase):
                             "--out", out], capture_output=True, text=True,
                            check=True)
         self.assertEqual(p.stdout.strip(), os.path.join(out, "index.html"))
+        prof = "profiles/UpdateOnGet_lru_dict_flat_kvobj_cek_entries_1048576_" \
+            "dist_uniform/"
         for f in ("index.html", "ratios.html", "history.html",
                   "profiles.html", "data.js", "assets/dashboard.js",
                   "assets/errors.js", "assets/dashboard.css",
                   "assets/vendor/uPlot.iife.min.js",
                   "assets/vendor/uPlot.min.css", "assets/vendor/LICENSE",
-                  "profiles/BM_UpdateOnGet_lru_kvobj_cek_entries_1048576_"
-                  "dist_uniform/flame.html"):
+                  prof + "flame.html"):
             self.assertTrue(os.path.isfile(os.path.join(out, f)), f)
-        self.assertFalse(os.path.exists(os.path.join(
-            out, "profiles/BM_UpdateOnGet_lru_kvobj_cek_entries_1048576_"
-            "dist_uniform/perf.data")))
+        self.assertFalse(os.path.exists(os.path.join(out, prof +
+                                                     "perf.data")))
         d = self.read_data(out)
-        self.assertEqual(len(d["runs"]), 5)
-        self.assertEqual(len(d["ratios"][d["runs"][-1]["id"]]), 120)
+        self.assertEqual(len(d["runs"]), 7)
+        self.assertEqual(len(d["ratios"][d["runs"][FULL]["id"]]), 222)
+        self.assertEqual([m["id"] for m in d["machines"]], ["m1", "m2"])
+        self.assertEqual(d["defaults"]["key"], ["hcek"])
+        self.assertEqual(d["max_series"], 8)
         # Nothing is loaded from elsewhere: every src/href in the pages is
         # relative, and the scripts fetch nothing.
         for page in ("index.html", "ratios.html", "history.html",
@@ -510,7 +500,8 @@ class SiteTest(unittest.TestCase):
         index = dash.build_site(res, out)
         self.assertTrue(os.path.isfile(index))
         d = self.read_data(out)
-        self.assertEqual((d["runs"], d["history"], d["profiles"]), ([], {}, []))
+        self.assertEqual((d["runs"], d["history"], d["profiles"],
+                          d["machines"]), ([], {}, [], []))
 
     def test_order_is_by_commit_date_not_run_time(self):
         res = os.path.join(self.tmp, "results", "runs")
