@@ -46,38 +46,77 @@ FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic",
          "--disable-component-update", "--disable-sync",
          "--hide-scrollbars"]
 
-REGRESSION = "BM_UpdateOnGet/lru/kvobj/cek/entries:1048576/dist:uniform"
-PENDING = "BM_UpdateOnGet/naive_lru/kvobj/cek/entries:16384/dist:uniform"
+REGRESSION = "BM_UpdateOnGet/lru/dict:flat/kvobj/cek/entries:1048576/dist:uniform"
+PENDING = "BM_UpdateOnGet/lru/dict:naive/kvobj/cek/entries:16384/dist:uniform"
 FIRST_RUN = "20251117T091500Z_3f9a1c2"
+FULL_RUN = "20251121T111500Z_e07f6a9"
+MAX_SERIES = 8
 
-# Expected series per chart for the fixtures (see make_fixtures.py): uniform
-# and evictions:1 have 5 C++ + 3 Python + MemoryFloor; zipf, evictions:0/8
-# the core lru/naive_lru pair (+ Python lru for zipf) + floor; illegal lru +
-# floor. History: detected level + C++ + Python; Ir: level + Ir.
+# Expected series per chart for the fixtures (see make_fixtures.py). The
+# latest run is the second machine's quick run. Default view (policy lru,
+# kv kvobj, key hcek, every dict): quick runs have lru/flat/kvobj/hcek +
+# Python lru/kvobj/cek + MemoryFloor = 3; the full run the four dicts + Python
+# + floor = 6 for uniform and evictions:1, and the flat and naive dicts +
+# Python (zipf only) + floor for the other variants. History: per machine a
+# detected level + C++ + Python; Ir/op (one compiler): level + Ir.
+FULL_DEFAULT = {"cost-updateonget-dist-uniform": 6,
+                "cost-updateonget-dist-zipf": 4,
+                "cost-updateonput-evictions-1": 6,
+                "cost-updateonput-evictions-0": 3,
+                "cost-updateonput-evictions-8": 3,
+                "cost-updateonput-status-illegal": 2}
+# After the select self-test's click (key kind "str" added): + lru/flat/
+# kvobj/str and its Python model for uniform and evictions:1.
+FULL_STR = dict(FULL_DEFAULT, **{"cost-updateonget-dist-uniform": 8,
+                                 "cost-updateonput-evictions-1": 8})
 PAGES = [
     ("index.html", "selftest=hover", {
-        "charts": {"cost-updateonget-dist-uniform": 9,
-                   "cost-updateonget-dist-zipf": 4,
-                   "cost-updateonput-evictions-1": 9,
-                   "cost-updateonput-evictions-0": 3,
-                   "cost-updateonput-evictions-8": 3,
-                   "cost-updateonput-status-illegal": 2},
-        "tables": {"getsize": 12}, "hover": 6}),
-    ("index.html", "q=naive_lru&case=" + PENDING, {
+        "charts": {"cost-updateonget-dist-uniform": 3,
+                   "cost-updateonput-evictions-1": 3},
+        "tables": {"getsize": 2}, "hover": 2}),
+    ("index.html", "run=%s&selftest=hover" % FULL_RUN, {
+        "charts": FULL_DEFAULT, "tables": {"getsize": 2}, "hover": 6}),
+    # A selector clicked: the URL gains the axis and the charts redraw.
+    ("index.html", "run=%s&selftest=select" % FULL_RUN, {
+        "charts": FULL_STR, "tables": {"getsize": 2},
+        "select": {"clicked": "key=str", "hash": "key=str,hcek",
+                   "before": FULL_DEFAULT, "after": FULL_STR}}),
+    # The link the click produced reproduces the view.
+    ("index.html", "run=%s&key=str,hcek" % FULL_RUN, {
+        "charts": FULL_STR, "tables": {"getsize": 2}}),
+    ("index.html", "run=%s&q=dict:naive&key=cek&case=%s" % (FULL_RUN, PENDING), {
         "charts": {"cost-updateonget-dist-uniform": 2,
                    "cost-updateonget-dist-zipf": 2,
                    "cost-updateonput-evictions-1": 2,
                    "cost-updateonput-evictions-0": 2,
                    "cost-updateonput-evictions-8": 2},
         "tables": {"getsize": 0}, "text": ["Selected: " + PENDING]}),
-    ("ratios.html", "", {"charts": {}, "tables": {"ratios": 120}}),
-    ("ratios.html", "run=%s&case=%s" % (FIRST_RUN, REGRESSION),
-     {"charts": {}, "tables": {"ratios": 22}}),
-    ("history.html", "case=%s&selftest=hover" % REGRESSION, {
-        "charts": {"history-ns": 3, "history-ir": 2}, "hover": 2,
-        "tables": {"changes": 3}, "text": ["detected level", "regression"]}),
-    ("history.html", "", {"charts": {"history-ns": 3, "history-ir": 2},
-                          "tables": {"changes": 3}}),
+    ("index.html", "run=%s&policy=lru,dummy,fifo&dict=flat,absl,node,naive"
+     "&kv=tensor,kvobj&key=str,cek,hcek" % FULL_RUN, {
+        "charts": {"cost-updateonget-dist-uniform": 14,
+                   "cost-updateonget-dist-zipf": 6,
+                   "cost-updateonput-evictions-1": 14,
+                   "cost-updateonput-evictions-0": 5,
+                   "cost-updateonput-evictions-8": 5,
+                   "cost-updateonput-status-illegal": 3},
+        "tables": {"getsize": 10}, "text": ["hard to tell apart"]}),
+    ("ratios.html", "run=%s" % FULL_RUN, {"charts": {}, "tables": {
+        "ratios": 98, "targets": 10, "ratios_ir": 2}}),
+    ("ratios.html", "run=%s&case=%s&key=cek" % (FIRST_RUN, REGRESSION),
+     {"charts": {}, "tables": {"ratios": 22, "targets": 10, "ratios_ir": 0}}),
+    ("ratios.html", "run=%s&key=str" % FULL_RUN,
+     {"charts": {}, "tables": {"ratios": 20, "targets": 10, "ratios_ir": 2}}),
+    ("history.html", "case=%s&key=cek&selftest=hover" % REGRESSION, {
+        "charts": {"history-ns": 6, "history-ir": 2}, "hover": 2,
+        "tables": {"changes": 3, "machines": 2},
+        "text": ["detected level", "regression", "Intel(R) Xeon(R)"]}),
+    ("history.html", "key=cek", {"charts": {"history-ns": 6,
+                                            "history-ir": 2},
+                                 "tables": {"changes": 3, "machines": 2}}),
+    # Default view: the first case shown is BM_GetSize/field_read, on both
+    # machines (AMD: level, C++, Python; Intel: level, C++).
+    ("history.html", "", {"charts": {"history-ns": 5, "history-ir": 2},
+                          "tables": {"changes": 0, "machines": 2}}),
     ("profiles.html", "", {"charts": {}, "tables": {"profiles": 1},
                            "text": ["flame.html"]}),
 ]
@@ -199,6 +238,28 @@ def check_page(site, page, frag, expect, shot=None, size=(1400, 1000)):
                             "charts" % (h, expect["hover"]))
     if page == "ratios.html" and not report.get("tables", {}).get("ratios"):
         problems.append("ratio table has no rows")
+    # Without selectors in the URL, no chart draws more than MAX_SERIES.
+    if not re.search(r"(^|&)(policy|dict|kv|key)=", frag):
+        for cid, got in charts.items():
+            if got.get("drawn", 0) > MAX_SERIES:
+                problems.append("chart %s draws %d series by default "
+                                "(> %d)" % (cid, got["drawn"], MAX_SERIES))
+    if "select" in expect:
+        got = report.get("select") or {}
+        want = expect["select"]
+        if got.get("clicked") != want["clicked"]:
+            problems.append("select self-test clicked %r, expected %r" % (
+                got.get("clicked"), want["clicked"]))
+        if want["hash"] not in (got.get("hash") or ""):
+            problems.append("after the click the URL is %r, expected it "
+                            "to hold %r" % (got.get("hash"), want["hash"]))
+        if got.get("pressed") != "true":
+            problems.append("the clicked chip is not pressed: %r" % (
+                got.get("pressed"),))
+        for k in ("before", "after"):
+            if got.get(k) != want[k]:
+                problems.append("select self-test %s: %s, expected %s" % (
+                    k, got.get(k), want[k]))
     for t in expect.get("text", []):
         if t not in out:
             problems.append("text %r not on the page" % t)
@@ -250,9 +311,9 @@ def main():
             capture_output=True, text=True, check=True).stdout.strip()
         log("built", built)
         base, ext = os.path.splitext(shot)
-        shots = {0: (shot, (1400, 1900)),
-                 2: (base + "-ratios" + ext, (1400, 1300)),
-                 4: (base + "-history" + ext, (1400, 1300))}
+        shots = {1: (shot, (1400, 1900)),
+                 6: (base + "-ratios" + ext, (1400, 1300)),
+                 9: (base + "-history" + ext, (1400, 1300))}
         jobs = []
         for i, (page, frag, expect) in enumerate(PAGES):
             path, size = shots.get(i, (None, (1400, 1000)))
@@ -263,6 +324,12 @@ def main():
         # channel named (page = the in-page recorder, console = Chromium's
         # log), so both channels are shown to work.
         index_expect = {k: v for k, v in PAGES[0][2].items() if k != "hover"}
+        # A selector that no longer reaches the charts must be caught too.
+        broken_select = inject(site, tmp, "bad-select", "index.html",
+                               "<script", "<script>document.addEventListener("
+                               "'click', function (e) { if (e.target.classList"
+                               ".contains('chip')) e.stopImmediatePropagation"
+                               "(); }, true);</script>")
         controls = [
             ("uncaught exception",
              "page error: uncaught: Uncaught TypeError: window.notAFunction",
@@ -289,6 +356,9 @@ def main():
         for what, needle, bad_site in controls:
             jobs.append((what, needle, (bad_site, "index.html", "",
                                         index_expect, None, (1400, 1000))))
+        jobs.append(("selector click swallowed", "after the click the URL",
+                     (broken_select, "index.html", PAGES[2][1], PAGES[2][2],
+                      None, (1400, 1000))))
         # Chromium spends most of its time starting up: run a few at once.
         with concurrent.futures.ThreadPoolExecutor(3) as pool:
             results = list(pool.map(lambda j: check_page(*j[2]), jobs))
