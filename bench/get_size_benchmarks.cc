@@ -140,8 +140,9 @@ void register_get_size_benchmarks() {
   for (const NamedDtype& d : kNamedDtypes) {
     for (int rank : {1, 5}) {
       for (bool narrow : {false, true}) {
-        add(fmt::format("BM_GetSize/tensor/dtype:{}/rank:{}/view:{}", d.name,
-                        rank, narrow ? "narrow" : "contiguous"),
+        add(Case{"GetSize", "", "", "tensor", "", 0,
+                 fmt::format("dtype:{}/rank:{}/view:{}", d.name, rank,
+                             narrow ? "narrow" : "contiguous")},
             [=](benchmark::State& bm) {
               BM_GetSizeTensor(bm, d.type, rank, narrow);
             });
@@ -149,14 +150,15 @@ void register_get_size_benchmarks() {
     }
   }
   for (KVKind kind : {KVKind::kByteArray, KVKind::kKVObj, KVKind::kDisk}) {
-    add(fmt::format("BM_GetSize/{}", kv_name(kind)),
+    const std::string kv(kv_name(kind));
+    add(Case{"GetSize", "", "", kv, "", 0, ""},
         [=](benchmark::State& bm) { BM_GetSizeOf(bm, kind); });
-    add(fmt::format("BM_GetSize/{}/dispatch:visit", kv_name(kind)),
+    add(Case{"GetSize", "", "", kv, "", 0, "dispatch:visit"},
         [=](benchmark::State& bm) { BM_GetSizeVisit(bm, kind); });
-    add(fmt::format("BM_GetSize/{}/dispatch:virtual", kv_name(kind)),
+    add(Case{"GetSize", "", "", kv, "", 0, "dispatch:virtual"},
         [=](benchmark::State& bm) { BM_GetSizeVirtual(bm, kind); });
   }
-  add("BM_GetSize/field_read", BM_GetSizeFieldRead);
+  add(Case{"GetSize", "", "", "", "", 0, "field_read"}, BM_GetSizeFieldRead);
 }
 
 }  // namespace evictlab::bench

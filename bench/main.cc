@@ -3,6 +3,8 @@
 //                                       (default 2^10, 2^12, ..., 2^20)
 //   --evictlab_iterations=N             run every case exactly N iterations,
 //                                       once (the instruction-count gate)
+//   --evictlab_list_cases               print the case list (docs/CASES.md)
+//                                       as JSON and exit
 // and the run's context in the JSON.
 #include <absl/base/config.h>
 #include <benchmark/benchmark.h>
@@ -22,6 +24,7 @@ namespace {
 
 constexpr std::string_view kEntriesFlag = "--evictlab_entries=";
 constexpr std::string_view kIterationsFlag = "--evictlab_iterations=";
+constexpr std::string_view kListCasesFlag = "--evictlab_list_cases";
 
 std::vector<std::size_t> parse_entries(std::string_view list) {
   std::vector<std::size_t> out;
@@ -50,11 +53,14 @@ int main(int argc, char** argv) {
   std::vector<std::size_t> entries = {1 << 10, 1 << 12, 1 << 14,
                                       1 << 16, 1 << 18, 1 << 20};
   long long fixed_iterations = 0;
+  bool list_cases = false;
   std::vector<char*> args;
   for (int i = 0; i < argc; ++i) {
     std::string_view arg = argv[i];
     if (arg.substr(0, kEntriesFlag.size()) == kEntriesFlag) {
       entries = parse_entries(arg.substr(kEntriesFlag.size()));
+    } else if (arg == kListCasesFlag) {
+      list_cases = true;
     } else if (arg.substr(0, kIterationsFlag.size()) == kIterationsFlag) {
       const std::string value(arg.substr(kIterationsFlag.size()));
       char* end = nullptr;
@@ -75,6 +81,10 @@ int main(int argc, char** argv) {
   evictlab::bench::register_get_size_benchmarks();
   evictlab::bench::register_cache_benchmarks(entries);
   evictlab::bench::register_memory_floor_benchmarks(entries);
+  if (list_cases) {
+    evictlab::bench::print_case_list();
+    return 0;
+  }
   if (fixed_iterations > 0) {
     evictlab::bench::set_fixed_iterations(fixed_iterations);
   }

@@ -59,7 +59,7 @@ void BM_MemoryFloor(benchmark::State& bm, std::size_t n) {
 
 void register_memory_floor_benchmarks(const std::vector<std::size_t>& entries) {
   for (std::size_t n : entries) {
-    add(fmt::format("BM_MemoryFloor/entries:{}", n),
+    add(Case{"MemoryFloor", "", "", "", "", n, ""},
         [=](benchmark::State& bm) { BM_MemoryFloor(bm, n); });
   }
 }

@@ -1,8 +1,13 @@
-// BM_UpdateOnGet and BM_UpdateOnPut over policies x KV kinds x key kinds x
-// sizes (docs/WORKLOADS.md).
+// BM_UpdateOnGet and BM_UpdateOnPut over policies x dicts x KV kinds x key
+// kinds x sizes (docs/WORKLOADS.md, docs/CASES.md).
+//
+// Every put goes through the one caller loop (evictlab/caller.h). The checks
+// before timing ask the policy's traits what a hit and a put must do (promote
+// or not; which end victims come from), never which policy this is.
 #include <benchmark/benchmark.h>
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <string>
 #include <tuple>
 #include <utility>
@@ -14,17 +19,19 @@
 namespace evictlab::bench {
 namespace {
 
-template <class Policy>
-constexpr bool kIsDummy = std::is_same_v<Policy, DummyPolicy>;
-
-// The reference-family evictors keep `current` as a double, strict as int64.
+// The reference-family evictors keep `current` as a double, the others as an
+// int64; dummy keeps none (its checks never ask).
 template <class State>
 double current_of(const State& s) {
-  return static_cast<double>(s.evictor.current_cache_size());
+  if constexpr (State::Combo::Policy::kTraits.evicts) {
+    return static_cast<double>(s.evictor.current_cache_size());
+  } else {
+    return 0.0;
+  }
 }
 
-template <class Policy, class K>
-void set_counters(benchmark::State& bm, const CacheState<Policy, K>& s,
+template <class State>
+void set_counters(benchmark::State& bm, const State& s,
                   std::size_t total_evictions) {
   bm.SetItemsProcessed(bm.iterations());
   // Evictions per operation.
@@ -33,27 +40,32 @@ void set_counters(benchmark::State& bm, const CacheState<Policy, K>& s,
   bm.counters["bytes_per_entry"] = benchmark::Counter(s.bytes_per_entry);
 }
 
-template <class Policy, class K>
+template <class Combo, class K>
 void BM_UpdateOnGet(benchmark::State& bm, KVKind kind, std::size_t n,
                     bool zipf) {
-  auto& s = cache_state<Policy, K>(kind, n);
+  constexpr PolicyTraits kTraits = Combo::Policy::kTraits;
+  auto& s = cache_state<Combo, K>(kind, n);
   const auto draws = zipf ? zipf_draws(n) : uniform_draws(n);
   std::vector<const K*> keys(draws.size());
   for (std::size_t i = 0; i < draws.size(); ++i)
     keys[i] = &s.resident(draws[i]);
 
-  // Check: a get promotes its key to newest (dummy: changes nothing).
+  // Check one hit against the traits: it promotes the key to newest, or it
+  // leaves the order alone; it never changes the size.
   const std::size_t size_before = s.dict.size();
   const K front_before = s.dict.front_key();
+  const K back_before = s.dict.back_key();
   s.evictor.update_on_get(*keys[0], s.dict);
-  if constexpr (!kIsDummy<Policy>) {
+  if constexpr (kTraits.promotes_on_hit) {
     s.order_dirty = true;
     if (!(s.dict.back_key() == *keys[0])) {
       bm.SkipWithError("update_on_get did not promote the key to newest");
       return;
     }
-  } else if (!(s.dict.front_key() == front_before)) {
-    bm.SkipWithError("dummy update_on_get changed the order");
+  } else if (!(s.dict.front_key() == front_before) ||
+             !(s.dict.back_key() == back_before)) {
+    bm.SkipWithError("update_on_get of a non-promoting policy changed the "
+                     "order");
     return;
   }
   if (s.dict.size() != size_before) {
@@ -63,8 +75,8 @@ void BM_UpdateOnGet(benchmark::State& bm, KVKind kind, std::size_t n,
 
   // Called through the BaseEvictor interface, as the backends hold their
   // evictor: the opaque pointer stops the compiler from devirtualizing (and,
-  // for dummy, from deleting the call altogether).
-  BaseEvictor<typename CacheState<Policy, K>::Dict>* evictor = &s.evictor;
+  // for a policy whose hit does nothing, from deleting the call altogether).
+  BaseEvictor<typename CacheState<Combo, K>::Dict>* evictor = &s.evictor;
   benchmark::DoNotOptimize(evictor);
   std::size_t i = 0;
   {
@@ -77,102 +89,133 @@ void BM_UpdateOnGet(benchmark::State& bm, KVKind kind, std::size_t n,
   set_counters(bm, s, 0);
 }
 
-// One blocking put of `key` (the local backend's pattern, all of it timed):
-// ask, drop if ILLEGAL, pop a resident `key`, pop the evicted keys, store.
-// The stored object is the one popped last, so memory stays flat; `spare`
-// is stored (copied) when nothing was popped.
-template <class Policy, class K>
-std::size_t put_recycling(CacheState<Policy, K>& s, const K& key,
-                          const KVObject& spare) {
-  Policy::decide(s.evictor, s.dict, kObjectBytes, key, s.scratch);
-  if (s.scratch.status == PutStatus::kIllegal) return 0;
-  KVObject obj;
-  bool have = false;
-  if (s.dict.contains(key)) {
-    obj = Policy::remove(s.evictor, s.dict, key);
-    have = true;
-  }
-  for (const K& evicted : s.scratch.evict_keys) {
-    obj = Policy::remove(s.evictor, s.dict, evicted);
-    have = true;
-  }
-  if (have) {
-    Policy::store(s.evictor, s.dict, key, std::move(obj));
+// The keys a policy's victims are, as the traits predict them: the `count`
+// keys at its victim end, in eviction order.
+template <class State>
+std::vector<typename State::Key> expected_victims(State& s,
+                                                  std::size_t count) {
+  std::vector<typename State::Key> out;
+  auto take = [&](auto it, auto end) {
+    for (; it != end && out.size() < count; ++it) out.push_back(it.key());
+  };
+  if constexpr (State::Combo::Policy::kTraits.victim_end ==
+                VictimEnd::kNewest) {
+    take(s.dict.rbegin(), s.dict.rend());
   } else {
-    Policy::store(s.evictor, s.dict, key, spare);
+    take(s.dict.begin(), s.dict.end());
   }
-  return s.scratch.evict_keys.size();
+  return out;
 }
 
-template <class Policy, class K>
+// One blocking put of `key` through the caller loop, all of it timed. The
+// stored object is the one removed last, so memory stays flat; `spare` is
+// stored (copied) when nothing was removed.
+template <class State, class K>
+std::size_t put_recycling(State& s, const K& key, const KVObject& spare) {
+  KVObject obj;
+  bool have = false;
+  put_blocking(
+      s.evictor, s.dict, key, kObjectBytes, s.scratch,
+      [&] { return have ? std::move(obj) : KVObject(spare); },
+      [&](KVObject&& removed) {
+        obj = std::move(removed);
+        have = true;
+      });
+  return s.scratch.status == PutStatus::kIllegal ? 0
+                                                 : s.scratch.evict_keys.size();
+}
+
+// evictions:1. The key stream keeps every put a put of a new key into a full
+// cache: a policy that evicts its oldest entries takes the ring of 2n keys
+// (the key put next was evicted n puts ago); one that evicts its newest
+// alternates two outside keys (each put evicts the other one).
+template <class Combo, class K>
 void BM_PutOneEviction(benchmark::State& bm, KVKind kind, std::size_t n) {
-  auto& s = cache_state<Policy, K>(kind, n);
+  constexpr PolicyTraits kTraits = Combo::Policy::kTraits;
+  constexpr bool kNewest = kTraits.victim_end == VictimEnd::kNewest;
+  auto& s = cache_state<Combo, K>(kind, n);
   s.restore_order();
   const KVObject spare = object_pool(kind, n)[0];
   const std::size_t ring = 2 * n;
 
-  // Check one put: it evicts exactly the oldest key and stays full.
+  // Check one put: it evicts exactly the key the traits name and stays full.
   {
-    const K oldest = s.dict.front_key();
+    const auto expected = expected_victims(s, kTraits.evicts ? 1 : 0);
     const std::size_t evicted = put_recycling(s, s.outside(0), spare);
-    ++s.offset;
-    if constexpr (!kIsDummy<Policy>) {
-      if (evicted != 1 || !(s.scratch.evict_keys[0] == oldest) ||
+    if constexpr (kTraits.evicts) {
+      if (evicted != 1 || s.scratch.evict_keys != expected ||
           s.dict.size() != n ||
           current_of(s) != static_cast<double>(s.max_bytes())) {
-        bm.SkipWithError(
-            "evictions:1 put did not evict exactly the oldest key");
+        bm.SkipWithError(fmt::format(
+                             "evictions:1 put did not evict exactly the {} key",
+                             victim_end_name(kTraits.victim_end))
+                             .c_str());
         return;
       }
     } else if (evicted != 0) {
-      bm.SkipWithError("dummy put evicted");
+      bm.SkipWithError("a put of a policy that never evicts evicted");
       return;
     }
   }
 
   std::size_t evictions = 0;
-  std::size_t next = (s.offset + n) % ring;
-  {
-    MeasuredRegion region;
-    for (auto _ : bm) {
-      evictions += put_recycling(s, s.pool[next], spare);
-      next = next + 1 == ring ? 0 : next + 1;
+  if constexpr (kNewest) {
+    // outside(0) is resident now, the newest; outside(1) evicts it, and so on.
+    const K* alternate[2] = {&s.outside(1), &s.outside(0)};
+    std::size_t which = 0;
+    {
+      MeasuredRegion region;
+      for (auto _ : bm) {
+        evictions += put_recycling(s, *alternate[which], spare);
+        which ^= 1;
+      }
     }
-  }
-  s.offset = (next + ring - n) % ring;
-  if constexpr (kIsDummy<Policy>) {
-    // Dummy never evicts: drop what it accumulated so the shared state is a
-    // window of n keys again.
-    while (s.dict.size() > n) s.dict.pop(s.dict.front_key());
-    s.order_dirty = true;
+    // The newest resident is the last key put: replace it by resident(n - 1),
+    // which the first put evicted, to restore the window.
+    const K& last = *alternate[which ^ 1];
+    KVObject obj = s.evictor.remove(s.dict, last);
+    s.evictor.store(s.dict, s.resident(n - 1), std::move(obj));
+  } else {
+    ++s.offset;
+    std::size_t next = (s.offset + n) % ring;
+    {
+      MeasuredRegion region;
+      for (auto _ : bm) {
+        evictions += put_recycling(s, s.pool[next], spare);
+        next = next + 1 == ring ? 0 : next + 1;
+      }
+    }
+    s.offset = (next + ring - n) % ring;
+    if constexpr (!kTraits.evicts) {
+      // Nothing was evicted: drop what accumulated so the shared state is a
+      // window of n keys again.
+      while (s.dict.size() > n) s.evictor.remove(s.dict, s.dict.front_key());
+      s.order_dirty = true;
+    }
   }
   set_counters(bm, s, evictions);
 }
 
-template <class Policy, class K>
+template <class Combo, class K>
 void BM_PutNoEviction(benchmark::State& bm, KVKind kind, std::size_t n) {
-  auto& s = cache_state<Policy, K>(kind, n);
+  using State = CacheState<Combo, K>;
+  auto& s = cache_state<Combo, K>(kind, n);
   s.restore_order();
   // A second evictor over the same dict whose limit is never reached.
-  auto filler = Policy::template make_evictor<K, KVObject>(1 << 20);  // 1 PiB
+  typename State::Evictor filler(1 << 20);  // 1 PiB
   const std::size_t batch = std::min<std::size_t>(n, 1024);
   std::vector<KVObject> fresh(batch, object_pool(kind, n)[0]);
   PutResult<K> scratch;
 
   auto put = [&](std::size_t j) {
-    const K& key = s.outside(j);
-    Policy::decide(filler, s.dict, kObjectBytes, key, scratch);
-    if (scratch.status == PutStatus::kIllegal) return false;
-    if (s.dict.contains(key)) Policy::remove(filler, s.dict, key);
-    for (const K& evicted : scratch.evict_keys) {
-      Policy::remove(filler, s.dict, evicted);
-    }
-    Policy::store(filler, s.dict, key, std::move(fresh[j]));
-    return scratch.evict_keys.empty();
+    put_blocking(
+        filler, s.dict, s.outside(j), kObjectBytes, scratch,
+        [&] { return std::move(fresh[j]); }, [](KVObject&&) {});
+    return scratch.status == PutStatus::kLegal && scratch.evict_keys.empty();
   };
   auto undo = [&](std::size_t count) {
     for (std::size_t j = 0; j < count; ++j) {
-      fresh[j] = Policy::remove(filler, s.dict, s.outside(j));
+      fresh[j] = filler.remove(s.dict, s.outside(j));
     }
   };
 
@@ -194,55 +237,63 @@ void BM_PutNoEviction(benchmark::State& bm, KVKind kind, std::size_t n) {
   set_counters(bm, s, 0);
 }
 
-template <class Policy, class K>
+// evictions:8: an object of 8 sizes evicts 8 entries. A policy that evicts
+// its oldest takes a batch of puts, each evicting the next 8 oldest; one that
+// evicts its newest would evict the previous put's big object, so it is
+// undone after every put (batch of 1; the pause then costs more wall time,
+// not measured time).
+template <class Combo, class K>
 void BM_PutEightEvictions(benchmark::State& bm, KVKind kind, std::size_t n) {
-  auto& s = cache_state<Policy, K>(kind, n);
+  constexpr bool kNewest =
+      Combo::Policy::kTraits.victim_end == VictimEnd::kNewest;
+  auto& s = cache_state<Combo, K>(kind, n);
   s.restore_order();
   // n/16 puts evict n/2 keys; capped so that undoing a batch (untimed, but
   // it costs wall time) stays small at 2^20 entries and above.
-  const std::size_t batch = std::clamp<std::size_t>(n / 16, 1, 4096);
+  const std::size_t batch =
+      kNewest ? 1 : std::clamp<std::size_t>(n / 16, 1, 4096);
   constexpr std::int64_t kBig = 8 * kObjectBytes;
   std::vector<KVObject> bigs(batch, make_objects(kind, 1, kBig)[0]);
   std::vector<KVObject> popped(8 * batch);
+  // The resident rank of the e-th object popped by a batch.
+  auto rank_of = [&](std::size_t e) { return kNewest ? n - 1 - e : e; };
 
   auto put = [&](std::size_t j) {
-    const K& key = s.outside(j);
-    Policy::decide(s.evictor, s.dict, kBig, key, s.scratch);
-    if (s.dict.contains(key)) Policy::remove(s.evictor, s.dict, key);
-    std::size_t e = 8 * j;
-    for (const K& evicted : s.scratch.evict_keys) {
-      if (e < popped.size()) {
-        popped[e++] = Policy::remove(s.evictor, s.dict, evicted);
-      }
-    }
-    Policy::store(s.evictor, s.dict, key, std::move(bigs[j]));
+    std::size_t e = 8 * j;  // outside keys: every removal is a victim
+    put_blocking(
+        s.evictor, s.dict, s.outside(j), kBig, s.scratch,
+        [&] { return std::move(bigs[j]); },
+        [&](KVObject&& removed) {
+          if (e < popped.size()) popped[e++] = std::move(removed);
+        });
     return s.scratch.evict_keys.size();
   };
-  // Undo `count` puts: pop the big objects, put the small ones back at the
-  // oldest end in their old order.
+  // Undo `count` puts: remove the big objects, put the small ones back at
+  // the victim end in their old order.
   auto undo = [&](std::size_t count) {
     for (std::size_t j = 0; j < count; ++j) {
-      bigs[j] = Policy::remove(s.evictor, s.dict, s.outside(j));
+      bigs[j] = s.evictor.remove(s.dict, s.outside(j));
     }
     for (std::size_t e = 8 * count; e-- > 0;) {
-      Policy::store(s.evictor, s.dict, s.resident(e), std::move(popped[e]));
-      s.dict.move_to_end(s.resident(e), /*last=*/false);
+      s.evictor.store(s.dict, s.resident(rank_of(e)), std::move(popped[e]));
+      if (!kNewest) s.dict.move_to_end(s.resident(rank_of(e)), /*last=*/false);
     }
   };
 
   {
-    std::vector<K> expected;
-    for (auto it = s.dict.begin(); expected.size() < 8; ++it) {
-      expected.push_back(it.key());
-    }
+    const auto expected = expected_victims(s, 8);
     put(0);
     const bool ok = s.scratch.status == PutStatus::kLegal &&
                     s.scratch.evict_keys == expected &&
                     s.dict.size() == n - 7 &&
                     current_of(s) == static_cast<double>(s.max_bytes());
     undo(1);
-    if (!ok || s.dict.size() != n || !(s.dict.front_key() == s.resident(0))) {
-      bm.SkipWithError("evictions:8 put did not evict exactly the 8 oldest");
+    if (!ok || s.dict.size() != n || !(s.dict.front_key() == s.resident(0)) ||
+        !(s.dict.back_key() == s.resident(n - 1))) {
+      bm.SkipWithError(
+          fmt::format("evictions:8 put did not evict exactly the 8 {} keys",
+                      victim_end_name(Combo::Policy::kTraits.victim_end))
+              .c_str());
       return;
     }
   }
@@ -260,13 +311,13 @@ void BM_PutEightEvictions(benchmark::State& bm, KVKind kind, std::size_t n) {
   set_counters(bm, s, evictions);
 }
 
-template <class Policy, class K>
+template <class Combo, class K>
 void BM_PutIllegal(benchmark::State& bm, KVKind kind, std::size_t n) {
-  auto& s = cache_state<Policy, K>(kind, n);
+  auto& s = cache_state<Combo, K>(kind, n);
   const std::int64_t too_big = s.max_bytes() + 1;
   const K& key = s.outside(0);
   const double current_before = current_of(s);
-  Policy::decide(s.evictor, s.dict, too_big, key, s.scratch);
+  s.evictor.decide(s.dict, too_big, &key, s.scratch);
   if (s.scratch.status != PutStatus::kIllegal ||
       !s.scratch.evict_keys.empty() || current_of(s) != current_before ||
       s.dict.size() != n) {
@@ -276,69 +327,67 @@ void BM_PutIllegal(benchmark::State& bm, KVKind kind, std::size_t n) {
   {
     MeasuredRegion region;
     for (auto _ : bm) {
-      Policy::decide(s.evictor, s.dict, too_big, key, s.scratch);
+      s.evictor.decide(s.dict, too_big, &key, s.scratch);
       benchmark::DoNotOptimize(s.scratch.status);
     }
   }
   set_counters(bm, s, 0);
 }
 
-template <class Policy, class K>
+template <class Combo, class K>
 void register_for(const std::vector<std::size_t>& entries) {
+  constexpr PolicyTraits kTraits = Combo::Policy::kTraits;
   for (KVKind kind : kAllKVKinds) {
     for (std::size_t n : entries) {
-      const std::string prefix =
-          fmt::format("{}/{}/{}/entries:{}", Policy::kName, kv_name(kind),
-                      key_name(key_kind_of<K>()), n);
+      auto record = [&](const char* family, std::string variant) {
+        return Case{family,
+                    std::string(kTraits.name),
+                    std::string(Combo::DictSel::kName),
+                    std::string(kv_name(kind)),
+                    std::string(key_name(key_kind_of<K>())),
+                    n,
+                    std::move(variant)};
+      };
       for (bool zipf : {false, true}) {
-        add(fmt::format("BM_UpdateOnGet/{}/dist:{}", prefix,
-                        zipf ? "zipf" : "uniform"),
+        add(record("UpdateOnGet", zipf ? "dist:zipf" : "dist:uniform"),
             [=](benchmark::State& bm) {
-              BM_UpdateOnGet<Policy, K>(bm, kind, n, zipf);
+              BM_UpdateOnGet<Combo, K>(bm, kind, n, zipf);
             });
       }
-      add(fmt::format("BM_UpdateOnPut/{}/evictions:0", prefix),
-          [=](benchmark::State& bm) {
-            BM_PutNoEviction<Policy, K>(bm, kind, n);
-          });
-      add(fmt::format("BM_UpdateOnPut/{}/evictions:1", prefix),
-          [=](benchmark::State& bm) {
-            BM_PutOneEviction<Policy, K>(bm, kind, n);
-          });
-      if constexpr (!kIsDummy<Policy>) {  // dummy never evicts nor rejects
-        add(fmt::format("BM_UpdateOnPut/{}/evictions:8", prefix),
+      add(record("UpdateOnPut", "evictions:0"), [=](benchmark::State& bm) {
+        BM_PutNoEviction<Combo, K>(bm, kind, n);
+      });
+      add(record("UpdateOnPut", "evictions:1"), [=](benchmark::State& bm) {
+        BM_PutOneEviction<Combo, K>(bm, kind, n);
+      });
+      if constexpr (kTraits.evicts) {
+        add(record("UpdateOnPut", "evictions:8"), [=](benchmark::State& bm) {
+          BM_PutEightEvictions<Combo, K>(bm, kind, n);
+        });
+      }
+      if constexpr (kTraits.may_reject_put) {
+        add(record("UpdateOnPut", "status:illegal"),
             [=](benchmark::State& bm) {
-              BM_PutEightEvictions<Policy, K>(bm, kind, n);
-            });
-        add(fmt::format("BM_UpdateOnPut/{}/status:illegal", prefix),
-            [=](benchmark::State& bm) {
-              BM_PutIllegal<Policy, K>(bm, kind, n);
+              BM_PutIllegal<Combo, K>(bm, kind, n);
             });
       }
     }
   }
 }
 
-template <class... Policies>
-void register_all(std::tuple<Policies...>*,
+template <class... Combos>
+void register_all(std::tuple<Combos...>*,
                   const std::vector<std::size_t>& entries) {
-  (register_for<Policies, std::string>(entries), ...);
-  (register_for<Policies, CacheEngineKey>(entries), ...);
-  // Hash-carrying keys, for the LRU family (dummy never hashes a key).
-  (
-      [&] {
-        if constexpr (!kIsDummy<Policies>) {
-          register_for<Policies, HashedKey<std::string>>(entries);
-          register_for<Policies, HashedKey<CacheEngineKey>>(entries);
-        }
-      }(),
-      ...);
+  (register_for<Combos, std::string>(entries), ...);
+  (register_for<Combos, CacheEngineKey>(entries), ...);
+  (register_for<Combos, HashedKey<std::string>>(entries), ...);
+  (register_for<Combos, HashedKey<CacheEngineKey>>(entries), ...);
 }
 
 }  // namespace
 
 void register_cache_benchmarks(const std::vector<std::size_t>& entries) {
-  register_all(static_cast<AllPolicies*>(nullptr), entries);
+  register_all(static_cast<AllPolicyDicts*>(nullptr), entries);
 }
 
 }  // namespace evictlab::bench

@@ -12,21 +12,19 @@
 #include <utility>
 #include <vector>
 
+#include "evictlab/cache_limit.h"
 #include "evictlab/dtype.h"
-#include "evictlab/dummy_evictor.h"
 #include "evictlab/errors.h"
 #include "evictlab/key.h"
 #include "evictlab/kv_object.h"
-#include "evictlab/lru_evictor.h"
-#include "evictlab/ordered_dict.h"
-#include "evictlab/strict_lru_evictor.h"
+#include "evictlab/registry.h"
 #include "nlohmann/json.hpp"
 
 namespace evictlab {
 namespace {
 
 using json = nlohmann::json;
-using Dict = OrderedDict<Key, KVObject>;
+using Dict = DefaultDict::Type<Key, KVObject>;
 
 // Malformed input on the current line; becomes a kInvalid outcome.
 struct InputError : std::runtime_error {
@@ -235,60 +233,44 @@ class Harness {
   virtual bool compares_current_mid_put() const { return true; }
 };
 
-class DummyHarness final : public Harness {
+// Whether an evictor keeps `current_cache_size()` (dummy keeps none).
+template <class E, class = void>
+inline constexpr bool kHasCurrent = false;
+template <class E>
+inline constexpr bool
+    kHasCurrent<E, std::void_t<decltype(std::declval<const E&>()
+                                            .current_cache_size())>> = true;
+
+// Any registered policy over the default dict, driven op by op: `set` and
+// `pop` lines go through the evictor's store/remove (caller.h's hooks), so a
+// policy that owns its accounting sees them.
+template <class Policy>
+class PolicyHarness final : public Harness {
+  using Evictor = typename Policy::template Evictor<Dict>;
+
  public:
+  explicit PolicyHarness(double gb) : evictor_(gb) {}
   PutResult<Key> put(Dict& d, std::int64_t size) override {
     return evictor_.update_on_put(d, size);
   }
   void get(Dict& d, const Key& key) override { evictor_.update_on_get(key, d); }
   void set(Dict& d, const Key& key, KVObject obj) override {
-    d.set(key, std::move(obj));
+    evictor_.store(d, key, std::move(obj));
   }
-  void pop(Dict& d, const Key& key) override { d.pop(key); }
-  std::optional<double> current() const override { return std::nullopt; }
-
- private:
-  DummyEvictor<Dict> evictor_;
-};
-
-class ReferenceLRUHarness final : public Harness {
- public:
-  explicit ReferenceLRUHarness(double gb) : evictor_(gb) {}
-  PutResult<Key> put(Dict& d, std::int64_t size) override {
-    return evictor_.update_on_put(d, size);
-  }
-  void get(Dict& d, const Key& key) override { evictor_.update_on_get(key, d); }
-  void set(Dict& d, const Key& key, KVObject obj) override {
-    d.set(key, std::move(obj));
-  }
-  void pop(Dict& d, const Key& key) override { d.pop(key); }
+  void pop(Dict& d, const Key& key) override { evictor_.remove(d, key); }
   std::optional<double> current() const override {
-    return evictor_.current_cache_size();
+    if constexpr (kHasCurrent<Evictor>) {
+      return static_cast<double>(evictor_.current_cache_size());
+    } else {
+      return std::nullopt;
+    }
   }
-  std::int64_t max_bytes() const { return evictor_.max_cache_size(); }
+  bool compares_current_mid_put() const override {
+    return !Policy::kTraits.exact_accounting;
+  }
 
  private:
-  LRUEvictor<Dict> evictor_;
-};
-
-class StrictLRUHarness final : public Harness {
- public:
-  explicit StrictLRUHarness(double gb) : evictor_(gb) {}
-  PutResult<Key> put(Dict& d, std::int64_t size) override {
-    return evictor_.update_on_put(d, size);
-  }
-  void get(Dict& d, const Key& key) override { evictor_.update_on_get(key, d); }
-  void set(Dict& d, const Key& key, KVObject obj) override {
-    evictor_.set(d, key, std::move(obj));
-  }
-  void pop(Dict& d, const Key& key) override { evictor_.pop(d, key); }
-  std::optional<double> current() const override {
-    return static_cast<double>(evictor_.current_cache_size());
-  }
-  bool compares_current_mid_put() const override { return false; }
-
- private:
-  StrictLRUEvictor<Dict> evictor_;
+  Evictor evictor_;
 };
 
 template <class T>
@@ -492,26 +474,40 @@ std::unique_ptr<Harness> harness_from_header(const json& header,
     throw InputError("field 'max_cache_size_gb' must be a number");
   }
   const double gb = gb_field.get<double>();
-  if (policy == "dummy") return std::make_unique<DummyHarness>();
-  if (policy != "lru") {
-    throw InputError(fmt::format(
-        "field 'policy': unknown policy '{}' (expected lru or dummy)", policy));
+  // Strict mode replays through the policy's exact-accounting port
+  // (`<name>_strict`) when the registry has one; policies without one
+  // already account exactly, or not at all.
+  std::string name = policy;
+  if (mode == ReplayMode::kStrict &&
+      with_policy_named(policy + "_strict", [](auto) {})) {
+    name = policy + "_strict";
   }
   try {
-    auto reference = std::make_unique<ReferenceLRUHarness>(gb);
     if (auto it = header.find("max_bytes");
         it != header.end() && !it->is_null()) {
       const std::int64_t recorded = as_int(*it, "max_bytes");
-      if (recorded != reference->max_bytes()) {
+      const std::int64_t actual = max_bytes_from_gb(gb);
+      if (recorded != actual) {
         throw Mismatch(fmt::format(
             "field 'max_bytes': expected {}, actual {} (int({} * 1024**3))",
-            recorded, reference->max_bytes(), gb));
+            recorded, actual, gb));
       }
     }
-    if (mode == ReplayMode::kStrict) {
-      return std::make_unique<StrictLRUHarness>(gb);
+    std::unique_ptr<Harness> harness;
+    const bool known = with_policy_named(name, [&](auto p) {
+      harness = std::make_unique<PolicyHarness<decltype(p)>>(gb);
+    });
+    if (!known) {
+      std::string names;
+      for_each_policy([&](auto p) {
+        if (!names.empty()) names += ", ";
+        names += decltype(p)::kTraits.name;
+      });
+      throw InputError(fmt::format(
+          "field 'policy': unknown policy '{}' (expected one of {})", policy,
+          names));
     }
-    return reference;
+    return harness;
   } catch (const ConfigError& e) {
     throw InputError(e.what());
   }

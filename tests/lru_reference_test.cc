@@ -7,7 +7,9 @@
 #include "evictlab/errors.h"
 #include "evictlab/lru_evictor.h"
 #include "evictlab/ordered_dict.h"
-#include "evictlab/policies.h"
+#include "evictlab/caller.h"
+#include "evictlab/lru_evictor.h"
+#include "evictlab/strict_lru_evictor.h"
 
 namespace evictlab {
 namespace {
@@ -69,13 +71,12 @@ TEST(LRUReferenceTest, OverwriteDriftsAndThenRunsOffTheEnd) {
 TEST(LRUReferenceTest, ReputOfTheOldestKeyIsPoppedTwice) {
   // golden/lru_reput_oldest.jsonl: the caller's double pop is a KeyError.
   Dict d;
-  auto e =
-      LRUPolicy::make_evictor<std::string, KVObject>(8192.0 / 1073741824.0);
+  LRUEvictor<Dict> e(8192.0 / 1073741824.0);
   PutResult<std::string> scratch;
-  put_blocking<LRUPolicy>(e, d, std::string("A"), obj(4096), 4096, scratch);
-  put_blocking<LRUPolicy>(e, d, std::string("B"), obj(4096), 4096, scratch);
+  put_blocking(e, d, std::string("A"), obj(4096), 4096, scratch);
+  put_blocking(e, d, std::string("B"), obj(4096), 4096, scratch);
   EXPECT_THROW(
-      put_blocking<LRUPolicy>(e, d, std::string("A"), obj(4096), 4096, scratch),
+      put_blocking(e, d, std::string("A"), obj(4096), 4096, scratch),
       KeyNotFoundError);
   EXPECT_EQ(scratch.evict_keys, Keys{"A"});
   EXPECT_EQ(d.keys(), Keys{"B"});

@@ -1,7 +1,7 @@
 // One typed suite over every dict: the flat OrderedDict (also under a hash
 // that collides on purpose, so probe runs are long and wrap around the end of
-// its table), the node-based variant and the NaiveOrderedDict baseline must
-// behave exactly like Python's OrderedDict.
+// its table), the slab over absl::flat_hash_map, the node-based variant and
+// the NaiveOrderedDict baseline must behave exactly like Python's OrderedDict.
 #include "evictlab/ordered_dict.h"
 
 #include <gtest/gtest.h>
@@ -10,6 +10,7 @@
 #include <string>
 #include <vector>
 
+#include "evictlab/absl_ordered_dict.h"
 #include "evictlab/errors.h"
 #include "evictlab/naive_ordered_dict.h"
 #include "evictlab/node_ordered_dict.h"
@@ -30,7 +31,8 @@ struct CollidingHash {
 
 using Dicts = ::testing::Types<
     OrderedDict<std::string, int>, OrderedDict<std::string, int, CollidingHash>,
-    NodeOrderedDict<std::string, int>, NaiveOrderedDict<std::string, int>>;
+    AbslOrderedDict<std::string, int>, NodeOrderedDict<std::string, int>,
+    NaiveOrderedDict<std::string, int>>;
 TYPED_TEST_SUITE(OrderedDictTest, Dicts);
 
 template <class D>
@@ -40,7 +42,27 @@ std::vector<std::string> iterated_keys(D& d) {
   return out;
 }
 
+template <class D>
+std::vector<std::string> reverse_iterated_keys(D& d) {
+  std::vector<std::string> out;
+  for (auto it = d.rbegin(); it != d.rend(); ++it) out.push_back(it.key());
+  return out;
+}
+
 using Keys = std::vector<std::string>;
+
+TYPED_TEST(OrderedDictTest, ReverseIterationIsNewestFirst) {
+  TypeParam d;
+  EXPECT_EQ(reverse_iterated_keys(d), Keys{});
+  d.set("b", 1);
+  d.set("a", 2);
+  d.set("c", 3);
+  d.move_to_end("b");
+  EXPECT_EQ(reverse_iterated_keys(d), (Keys{"b", "c", "a"}));
+  d.pop("c");
+  EXPECT_EQ(reverse_iterated_keys(d), (Keys{"b", "a"}));
+  EXPECT_EQ(d.rbegin().value(), 1);
+}
 
 TYPED_TEST(OrderedDictTest, IteratesInInsertionOrder) {
   TypeParam d;

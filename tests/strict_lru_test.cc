@@ -9,7 +9,9 @@
 
 #include "evictlab/errors.h"
 #include "evictlab/ordered_dict.h"
-#include "evictlab/policies.h"
+#include "evictlab/caller.h"
+#include "evictlab/lru_evictor.h"
+#include "evictlab/strict_lru_evictor.h"
 #include "evictlab/strict_lru_evictor.h"
 
 namespace evictlab {
@@ -61,7 +63,7 @@ TEST(StrictLRUTest, ReputKeyIsNeverEvictedAndItsOldBytesCount) {
   EXPECT_EQ(e.update_on_put(d, 8192, std::string("A")).evict_keys, Keys{"B"});
   // Through the caller pattern there is no double pop.
   PutResult<std::string> scratch;
-  EXPECT_NO_THROW(put_blocking<StrictLRUPolicy>(e, d, std::string("A"),
+  EXPECT_NO_THROW(put_blocking(e, d, std::string("A"),
                                                 obj(8192), 8192, scratch));
   EXPECT_EQ(d.keys(), Keys{"A"});
   EXPECT_EQ(e.current_cache_size(), 8192);
@@ -123,7 +125,7 @@ TEST(StrictLRUPropertyTest, AccountingIsExactAndEvictionIsMinimal) {
         case 1: {
           const KVObject* old = d.find(key);
           const std::int64_t old_size = old ? get_size(*old) : 0;
-          e.update_on_put(d, size, &key, r);
+          e.decide(d, size, &key, r);
           ASSERT_EQ(r.status, PutStatus::kLegal);
           std::int64_t freed = old_size;
           for (const auto& k : r.evict_keys) {
@@ -164,9 +166,9 @@ TEST(StrictLRUPropertyTest, ReferenceDriftsWhereStrictDoesNot) {
   Evictor strict = Evictor::with_max_bytes(8192);
   PutResult<std::string> scratch;
   for (int i = 0; i < 3; ++i) {  // re-put the same key three times
-    put_blocking<LRUPolicy>(ref, ref_dict, std::string("A"), obj(1024), 1024,
+    put_blocking(ref, ref_dict, std::string("A"), obj(1024), 1024,
                             scratch);
-    put_blocking<StrictLRUPolicy>(strict, strict_dict, std::string("A"),
+    put_blocking(strict, strict_dict, std::string("A"),
                                   obj(1024), 1024, scratch);
   }
   EXPECT_EQ(ref.current_cache_size(), 3072.0);

@@ -198,12 +198,50 @@ TEST(GoldenReplayTest, MalformedInputIsReportedWithFileAndLine) {
   }
 }
 
+// Any registered policy may be named in a header: the replayer finds it in
+// the registry. Here fifo's and mru's recorded outcomes, worked by hand
+// (MAX = 8192; three 4096-byte puts, a hit of A in between).
+TEST(GoldenReplayTest, HeadersMayNameAnyRegisteredPolicy) {
+  const std::string header_gb = R"("max_cache_size_gb":7.62939453125e-06)";
+  auto trace = [&](const std::string& policy, const std::string& third_evict,
+                   const std::string& order) {
+    return std::vector<std::string>{
+        R"({"trace":"t","policy":")" + policy + R"(",)" + header_gb + "}",
+        R"({"op":"update_on_put","size":4096,"evict":[],"status":"LEGAL"})",
+        R"({"op":"set","key":"A","kv":{"type":"kvobj","chunk_idx":0,"size":4096}})",
+        R"({"op":"update_on_put","size":4096,"evict":[],"status":"LEGAL"})",
+        R"({"op":"set","key":"B","kv":{"type":"kvobj","chunk_idx":1,"size":4096},"current":8192})",
+        R"({"op":"update_on_get","key":"A"})",
+        R"({"op":"update_on_put","size":4096,"evict":[")" + third_evict +
+            R"("],"status":"LEGAL"})",
+        R"({"op":"pop","key":")" + third_evict + R"("})",
+        R"({"op":"set","key":"C","kv":{"type":"kvobj","chunk_idx":2,"size":4096},"current":8192})",
+        R"({"op":"order","keys":)" + order + "}"};
+  };
+  // fifo: the hit changes nothing; the oldest inserted (A) goes.
+  EXPECT_TRUE(replay_lines(trace("fifo", "A", R"(["B","C"])")).passed())
+      << replay_lines(trace("fifo", "A", R"(["B","C"])")).describe();
+  // mru: the hit makes A the newest, and the newest goes.
+  EXPECT_TRUE(replay_lines(trace("mru", "A", R"(["B","C"])")).passed())
+      << replay_lines(trace("mru", "A", R"(["B","C"])")).describe();
+  // lru: the hit saves A; B goes.
+  EXPECT_TRUE(replay_lines(trace("lru", "B", R"(["A","C"])")).passed())
+      << replay_lines(trace("lru", "B", R"(["A","C"])")).describe();
+  // And a wrong expectation is caught: fifo does not evict B here.
+  EXPECT_EQ(replay_lines(trace("fifo", "B", R"(["A","C"])")).kind,
+            Kind::kMismatch);
+}
+
 TEST(GoldenReplayTest, BadHeaderAndEmptyInput) {
   EXPECT_EQ(replay_lines({}).kind, Kind::kInvalid);
-  EXPECT_EQ(
-      replay_lines({R"({"trace":"x","policy":"fifo","max_cache_size_gb":1})"})
-          .kind,
-      Kind::kInvalid);
+  const ReplayOutcome unknown =
+      replay_lines({R"({"trace":"x","policy":"lfu","max_cache_size_gb":1})"});
+  EXPECT_EQ(unknown.kind, Kind::kInvalid);
+  // The message lists the registry's policies.
+  EXPECT_NE(unknown.message.find("unknown policy 'lfu' (expected one of lru, "
+                                 "lru_strict, fifo, mru, dummy)"),
+            std::string::npos)
+      << unknown.message;
   EXPECT_EQ(
       replay_lines({R"({"trace":"x","policy":"lru","max_cache_size_gb":"1"})"})
           .kind,

@@ -1,7 +1,7 @@
-// A full cache under one policy, built once and shared by every benchmark
-// case that can use it (gets, puts, rejections), so that building 2^20
-// entries does not dominate a run. Inputs (keys, objects) are shared across
-// policies too.
+// A full cache under one policy over one dict, built once and shared by every
+// benchmark case that can use it (gets, puts, rejections), so that building
+// 2^20 entries does not dominate a run. Inputs (keys, objects) are shared
+// across policies and dicts too.
 //
 // Invariant between cases: the resident keys are pool[offset .. offset+n)
 // (mod 2n). Cases that reorder the dict (gets) set `order_dirty`; cases that
@@ -23,7 +23,8 @@
 #include <vector>
 
 #include "bench/common/workload.h"
-#include "evictlab/policies.h"
+#include "evictlab/caller.h"
+#include "evictlab/registry.h"
 
 namespace evictlab::bench {
 
@@ -62,23 +63,22 @@ double external_bytes_per_entry(KVKind kind, std::size_t n) {
              static_cast<double>(after - before) / static_cast<double>(n);
 }
 
-template <class Policy, class K>
+// `Combo` is a PolicyOverDict (registry.h).
+template <class ComboT, class K>
 struct CacheState {
+  using Combo = ComboT;
+  using Key = K;
   using V = KVObject;
-  using Dict = typename Policy::template Dict<K, V>;
-  using Evictor = typename Policy::template Evictor<K, V>;
+  using Dict = typename Combo::template Dict<K, V>;
+  using Evictor = typename Combo::template Evictor<K, V>;
 
   CacheState(KVKind kind, std::size_t entries)
-      : kv(kind),
-        n(entries),
-        pool(key_pool<K>(entries)),
-        evictor(Policy::template make_evictor<K, V>(max_gb(entries))) {
+      : kv(kind), n(entries), pool(key_pool<K>(entries)), evictor(max_gb(entries)) {
     const auto& objects = object_pool(kind, n);
     const double external = external_bytes_per_entry<K>(kind, n);
     const std::size_t before = heap_in_use();
     for (std::size_t i = 0; i < n; ++i) {
-      put_blocking<Policy>(evictor, dict, pool[i], objects[i], kObjectBytes,
-                           scratch);
+      put_blocking(evictor, dict, pool[i], objects[i], kObjectBytes, scratch);
     }
     const std::size_t after = heap_in_use();
     // Everything the dict and evictor hold per entry beyond the key and the
@@ -121,14 +121,14 @@ struct CacheState {
   PutResult<K> scratch;
 };
 
-// The shared state of (Policy, K, kind, n), built on first use.
-template <class Policy, class K>
-CacheState<Policy, K>& cache_state(KVKind kind, std::size_t n) {
+// The shared state of (Combo, K, kind, n), built on first use.
+template <class Combo, class K>
+CacheState<Combo, K>& cache_state(KVKind kind, std::size_t n) {
   static std::map<std::pair<KVKind, std::size_t>,
-                  std::unique_ptr<CacheState<Policy, K>>>
+                  std::unique_ptr<CacheState<Combo, K>>>
       states;
   auto& state = states[{kind, n}];
-  if (!state) state = std::make_unique<CacheState<Policy, K>>(kind, n);
+  if (!state) state = std::make_unique<CacheState<Combo, K>>(kind, n);
   return *state;
 }
 

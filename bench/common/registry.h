@@ -1,9 +1,11 @@
 // Case registration and the measured region.
 //
-// Every case registers through add(), which records it so that main() can
-// apply run-wide settings (the instruction-count gate runs each case for a
-// fixed number of iterations) and remembers the running case's name for
-// MeasuredRegion.
+// A case is a record (docs/CASES.md); its Google Benchmark name is rendered
+// from the record, never parsed back. Every case registers through add(),
+// which records it so that main() can apply run-wide settings (the
+// instruction-count gate runs each case for a fixed number of iterations),
+// list the cases as JSON (`--evictlab_list_cases`), and remember the running
+// case's name for MeasuredRegion.
 //
 // MeasuredRegion brackets exactly the timed loop of a case. Natively it costs
 // nothing measurable (the Valgrind client requests are a few no-op
@@ -16,13 +18,33 @@
 #include <benchmark/benchmark.h>
 #include <valgrind/callgrind.h>
 
+#include <cstddef>
 #include <functional>
 #include <string>
 
 namespace evictlab::bench {
 
-benchmark::internal::Benchmark* add(const std::string& name,
+// The fields of docs/CASES.md; an empty string (or 0 entries) is null.
+struct Case {
+  std::string family;  // UpdateOnGet, UpdateOnPut, GetSize, MemoryFloor
+  std::string policy;
+  std::string dict;
+  std::string kv;
+  std::string key;
+  std::size_t entries = 0;
+  std::string variant;  // the rest of the name, '/'-joined
+
+  // BM_<family>[/<policy>][/dict:<dict>][/<kv>][/<key>][/entries:<n>]
+  // [/<variant>]
+  std::string name() const;
+};
+
+benchmark::internal::Benchmark* add(const Case& c,
                                     std::function<void(benchmark::State&)> fn);
+
+// Writes the case list of docs/CASES.md (registry traits, dicts, kinds and
+// every case added so far) to stdout.
+void print_case_list();
 
 // The name of the case running now (set by add()'s wrapper).
 const std::string& current_case();

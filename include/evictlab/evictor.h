@@ -4,7 +4,18 @@
 // caller stores a new object of `cache_size` bytes and returns the keys the
 // caller must remove; the evictor never touches the dict except to reorder it
 // (`update_on_get`). The dict type is a template parameter so that the same
-// policy runs over OrderedDict and the NaiveOrderedDict baseline.
+// policy runs over every dict of the registry (dicts.h).
+//
+// Besides BaseEvictor's virtual interface, every evictor of the registry
+// offers the three calls of the one caller loop (caller.h), non-virtual:
+//   void decide(Dict&, std::int64_t size, const key_type* incoming_key,
+//               PutResult<key_type>& result);   // update_on_put, reusing
+//                                               // `result` (key may be null)
+//   void store(Dict&, const key_type&, mapped_type);  // d[key] = value
+//   mapped_type remove(Dict&, const key_type&);       // d.pop(key)
+// and is constructible from `double max_cache_size_gb`. Reference-family
+// evictors, whose caller mutates the dict behind their back as in the
+// original, inherit store/remove from CallerOwnedStorage.
 //
 // Thread-compatibility: NOT thread-safe; one caller at a time per evictor and
 // dict (the reference backends lock around every call).
@@ -13,6 +24,7 @@
 
 #include <cstdint>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "evictlab/kv_object.h"
@@ -34,7 +46,7 @@ struct PutResult {
   PutStatus status = PutStatus::kLegal;
 };
 
-// Port of BaseEvictor (lmcache). `Dict` is OrderedDict or NaiveOrderedDict.
+// Port of BaseEvictor (lmcache). `Dict` is any dict of dicts.h.
 template <class Dict>
 class BaseEvictor {
  public:
@@ -55,6 +67,21 @@ class BaseEvictor {
   // Port of BaseEvictor.get_size: see kv_object.h.
   static std::int64_t get_size(const KVObject& kv_obj) {
     return evictlab::get_size(kv_obj);
+  }
+};
+
+// store/remove for evictors that are never told of the caller's mutations
+// (the original's contract): they go straight to the dict.
+template <class Dict>
+struct CallerOwnedStorage {
+  using key_type = typename Dict::key_type;
+  using mapped_type = typename Dict::mapped_type;
+  template <class V>
+  static void store(Dict& cache_dict, const key_type& key, V&& value) {
+    cache_dict.set(key, std::forward<V>(value));
+  }
+  static mapped_type remove(Dict& cache_dict, const key_type& key) {
+    return cache_dict.pop(key);
   }
 };
 

@@ -1,4 +1,5 @@
 // LRUEvictor, reference mode: port of lmcache's LRUEvictor, flaws included.
+// Policy `lru`.
 //
 // Everything observable matches the original (checked by the golden traces):
 // - `MAX_CACHE_SIZE = int(max_cache_size_gb * 1024**3)` (truncated double).
@@ -26,11 +27,13 @@
 #include "evictlab/cache_limit.h"
 #include "evictlab/errors.h"
 #include "evictlab/evictor.h"
+#include "evictlab/policy_traits.h"
 
 namespace evictlab {
 
 template <class Dict>
-class LRUEvictor final : public BaseEvictor<Dict> {
+class LRUEvictor final : public BaseEvictor<Dict>,
+                         public CallerOwnedStorage<Dict> {
  public:
   using key_type = typename Dict::key_type;
 
@@ -65,8 +68,13 @@ class LRUEvictor final : public BaseEvictor<Dict> {
     return result;
   }
 
-  // Same, reusing `result`'s storage (hot paths keep one PutResult around).
-  // `result.evict_keys` is cleared first.
+  // The caller loop's update_on_put (caller.h): the same, reusing
+  // `result`'s storage (`evict_keys` is cleared first). The original is not
+  // told the incoming key, so `incoming_key` is ignored.
+  void decide(Dict& cache_dict, std::int64_t cache_size,
+              const key_type* /*incoming_key*/, PutResult<key_type>& result) {
+    update_on_put(cache_dict, cache_size, result);
+  }
   void update_on_put(Dict& cache_dict, std::int64_t cache_size,
                      PutResult<key_type>& result) {
     result.evict_keys.clear();
@@ -102,6 +110,22 @@ class LRUEvictor final : public BaseEvictor<Dict> {
  private:
   std::int64_t max_cache_size_;
   double current_cache_size_ = 0.0;
+};
+
+struct LRUPolicy {
+  static constexpr PolicyTraits kTraits{
+      /*name=*/"lru",
+      /*reproduces=*/"lmcache v0 LRUEvictor (byte-exact, flaws included)",
+      /*promotes_on_hit=*/true,
+      /*throws_on_missing_hit=*/true,
+      /*evicts=*/true,
+      /*may_reject_put=*/true,
+      /*needs_future_knowledge=*/false,
+      /*exact_accounting=*/false,
+      /*victim_end=*/VictimEnd::kOldest,
+  };
+  template <class Dict>
+  using Evictor = LRUEvictor<Dict>;
 };
 
 }  // namespace evictlab

@@ -1,5 +1,5 @@
 // NaiveOrderedDict: the ordered dict a user would write by hand, kept as the
-// baseline the lab measures OrderedDict against (policy `naive_lru`).
+// baseline the lab measures OrderedDict against (dict `naive`).
 //
 // `std::list<std::pair<K, V>>` for the order plus
 // `std::unordered_map<K, list iterator>` for lookup: two allocations and two
@@ -38,7 +38,10 @@ class NaiveOrderedDict {
     V& value;
   };
 
-  class iterator {
+  // Oldest -> newest (over List::iterator) or newest -> oldest (over
+  // List::reverse_iterator).
+  template <class ListIt>
+  class Iterator {
    public:
     using iterator_category = std::forward_iterator_tag;
     using value_type = Item;
@@ -46,27 +49,29 @@ class NaiveOrderedDict {
     using pointer = void;
     using reference = Item;
 
-    iterator() = default;
+    Iterator() = default;
     Item operator*() const { return Item{it_->first, it_->second}; }
     const K& key() const { return it_->first; }
     V& value() const { return it_->second; }
-    iterator& operator++() {
+    Iterator& operator++() {
       ++it_;
       return *this;
     }
-    iterator operator++(int) {
-      iterator old = *this;
+    Iterator operator++(int) {
+      Iterator old = *this;
       ++it_;
       return old;
     }
-    friend bool operator==(iterator a, iterator b) { return a.it_ == b.it_; }
-    friend bool operator!=(iterator a, iterator b) { return a.it_ != b.it_; }
+    friend bool operator==(Iterator a, Iterator b) { return a.it_ == b.it_; }
+    friend bool operator!=(Iterator a, Iterator b) { return a.it_ != b.it_; }
 
    private:
     friend class NaiveOrderedDict;
-    explicit iterator(typename List::iterator it) : it_(it) {}
-    typename List::iterator it_;
+    explicit Iterator(ListIt it) : it_(it) {}
+    ListIt it_;
   };
+  using iterator = Iterator<typename List::iterator>;
+  using reverse_iterator = Iterator<typename List::reverse_iterator>;
 
   NaiveOrderedDict() = default;
   NaiveOrderedDict(const NaiveOrderedDict&) = delete;
@@ -138,6 +143,9 @@ class NaiveOrderedDict {
 
   iterator begin() { return iterator(order_.begin()); }
   iterator end() { return iterator(order_.end()); }
+  // Newest first.
+  reverse_iterator rbegin() { return reverse_iterator(order_.rbegin()); }
+  reverse_iterator rend() { return reverse_iterator(order_.rend()); }
 
   std::vector<K> keys() const {
     std::vector<K> out;

@@ -1,6 +1,6 @@
 // NodeOrderedDict: the node-based variant of OrderedDict, kept in the lab as
-// the structure the flat one replaced (policy `lru_node`; README "Which
-// structure won").
+// the structure the flat one replaced (dict `node`; docs/PERFORMANCE.md
+// "Which structure won").
 //
 // Same interface and semantics as OrderedDict (see ordered_dict.h).
 //
@@ -54,7 +54,9 @@ class NodeOrderedDict {
     V& value;
   };
 
-  class iterator {
+  // Oldest -> newest (kForward) or newest -> oldest.
+  template <bool kForward>
+  class Iterator {
    public:
     using iterator_category = std::forward_iterator_tag;
     using value_type = Item;
@@ -62,31 +64,33 @@ class NodeOrderedDict {
     using pointer = void;
     using reference = Item;
 
-    iterator() = default;
+    Iterator() = default;
     Item operator*() const { return Item{slot_->first, slot_->second.value}; }
     const K& key() const { return slot_->first; }
     V& value() const { return slot_->second.value; }
-    iterator& operator++() {
-      slot_ = slot_->second.next;
+    Iterator& operator++() {
+      slot_ = kForward ? slot_->second.next : slot_->second.prev;
       return *this;
     }
-    iterator operator++(int) {
-      iterator old = *this;
+    Iterator operator++(int) {
+      Iterator old = *this;
       ++*this;
       return old;
     }
-    friend bool operator==(iterator a, iterator b) {
+    friend bool operator==(Iterator a, Iterator b) {
       return a.slot_ == b.slot_;
     }
-    friend bool operator!=(iterator a, iterator b) {
+    friend bool operator!=(Iterator a, Iterator b) {
       return a.slot_ != b.slot_;
     }
 
    private:
     friend class NodeOrderedDict;
-    explicit iterator(Slot* slot) : slot_(slot) {}
+    explicit Iterator(Slot* slot) : slot_(slot) {}
     Slot* slot_ = nullptr;
   };
+  using iterator = Iterator<true>;
+  using reverse_iterator = Iterator<false>;
 
   NodeOrderedDict() = default;
   // The links point into this dict's own nodes, so copying would have to
@@ -177,6 +181,9 @@ class NodeOrderedDict {
   // Oldest first; begin() == end() when empty.
   iterator begin() const { return iterator(head_); }
   iterator end() const { return iterator(nullptr); }
+  // Newest first.
+  reverse_iterator rbegin() const { return reverse_iterator(tail_); }
+  reverse_iterator rend() const { return reverse_iterator(nullptr); }
 
   // The keys, oldest first (a copy: for tests and traces, not hot paths).
   std::vector<K> keys() const {

@@ -7,13 +7,13 @@
 //   oldest, like Python's `move_to_end(key, last=False)`).
 // - Iteration goes oldest -> newest and yields `{key, value}` items.
 //
-// Implementation: flat (README "Which structure won" has the measurements
-// against NodeOrderedDict and the std::list + std::unordered_map baseline).
-// - Entries live in a slab of parallel arrays indexed by a 32-bit entry
-//   number: `links_` (the order list's prev/next numbers, 8 bytes), keys and
-//   values. Entry 0 is the list's sentinel, so linking never branches.
-//   Removed entries go on a free list and are reused, so a full cache that
-//   evicts one entry per put allocates nothing.
+// Implementation: flat (docs/PERFORMANCE.md "Which structure won" has the
+// measurements against AbslOrderedDict, NodeOrderedDict and the std::list +
+// std::unordered_map baseline).
+// - Entries live in an internal::EntrySlab: parallel arrays indexed by a
+//   32-bit entry number (the order list's prev/next numbers, 8 bytes; keys;
+//   values), with a free list, so a full cache that evicts one entry per put
+//   allocates nothing.
 // - Lookup is an open-addressing table of 8-byte slots {32-bit hash tag,
 //   entry number}, in groups of four per half cache line, probed a group at
 //   a time, at most 3/4 full (tombstones included). A probe compares a
@@ -60,6 +60,7 @@
 #include "absl/base/attributes.h"
 #include "absl/base/optimization.h"
 #include "evictlab/errors.h"
+#include "evictlab/internal/entry_slab.h"
 #include "evictlab/key.h"
 
 namespace evictlab {
@@ -76,12 +77,9 @@ inline constexpr bool
 template <class K, class V, class Hash = KeyHash<K>,
           class Eq = std::equal_to<K>>
 class OrderedDict {
-  using Index = std::uint32_t;
-  static constexpr Index kSentinel = 0;
-  struct Link {
-    Index prev;
-    Index next;
-  };
+  using Slab = internal::EntrySlab<K, V>;
+  using Index = typename Slab::Index;
+  static constexpr Index kSentinel = Slab::kSentinel;
   // The table's unit: four slots' tags, then their entries, in half a cache
   // line, so one load compares four tags. A tag is kEmpty, kDeleted or a
   // hash tag (top bit set).
@@ -93,62 +91,18 @@ class OrderedDict {
     std::uint32_t tags[kGroupSlots];
     Index entries[kGroupSlots];
   };
-  // Storage for a T that is constructed and destroyed by hand.
-  template <class T>
-  union Uninit {
-    Uninit() {}
-    ~Uninit() {}
-    T object;
-  };
 
  public:
   using key_type = K;
   using mapped_type = V;
+  // Oldest -> newest, and newest -> oldest. Items are `{key, value}`
+  // references into the dict.
+  using iterator = internal::SlabIterator<K, V, true>;
+  using reverse_iterator = internal::SlabIterator<K, V, false>;
+  using Item = typename iterator::Item;
 
-  // What iteration yields: references into the dict.
-  struct Item {
-    const K& key;
-    V& value;
-  };
-
-  class iterator {
-   public:
-    using iterator_category = std::forward_iterator_tag;
-    using value_type = Item;
-    using difference_type = std::ptrdiff_t;
-    using pointer = void;
-    using reference = Item;
-
-    iterator() = default;
-    Item operator*() const { return Item{key(), value()}; }
-    const K& key() const { return dict_->key_at(entry_); }
-    V& value() const { return dict_->value_at(entry_); }
-    iterator& operator++() {
-      entry_ = dict_->links_[entry_].next;
-      return *this;
-    }
-    iterator operator++(int) {
-      iterator old = *this;
-      ++*this;
-      return old;
-    }
-    friend bool operator==(iterator a, iterator b) {
-      return a.entry_ == b.entry_;
-    }
-    friend bool operator!=(iterator a, iterator b) {
-      return a.entry_ != b.entry_;
-    }
-
-   private:
-    friend class OrderedDict;
-    iterator(const OrderedDict* dict, Index entry)
-        : dict_(dict), entry_(entry) {}
-    const OrderedDict* dict_ = nullptr;
-    Index entry_ = kSentinel;
-  };
-
-  OrderedDict() : links_(new Link[1]{{kSentinel, kSentinel}}) {}
-  ~OrderedDict() { destroy_entries(); }
+  OrderedDict() = default;
+  ~OrderedDict() = default;
   // Copying would duplicate every key and value; the cache never needs it.
   OrderedDict(const OrderedDict&) = delete;
   OrderedDict& operator=(const OrderedDict&) = delete;
@@ -160,12 +114,7 @@ class OrderedDict {
     return *this;
   }
   void swap(OrderedDict& other) noexcept {
-    std::swap(links_, other.links_);
-    std::swap(keys_, other.keys_);
-    std::swap(values_, other.values_);
-    std::swap(slab_capacity_, other.slab_capacity_);
-    std::swap(slab_used_, other.slab_used_);
-    std::swap(free_head_, other.free_head_);
+    slab_.swap(other.slab_);
     std::swap(table_, other.table_);
     std::swap(mask_, other.mask_);
     std::swap(tombstones_, other.tombstones_);
@@ -231,32 +180,34 @@ class OrderedDict {
                                                 bool last = true) {
     const Index e = find_slot(key, tag_of(key)).entry;
     if (e == kSentinel) throw_missing(key);
-    unlink(e);
+    slab_.unlink(e);
     if (last) {
-      link_back(e);
+      slab_.link_back(e);
     } else {
-      link_front(e);
+      slab_.link_front(e);
     }
   }
 
   // The oldest and newest keys. REQUIRES: !empty(). O(1).
-  const K& front_key() const { return key_at(links_[kSentinel].next); }
-  const K& back_key() const { return key_at(links_[kSentinel].prev); }
+  const K& front_key() const { return key_at(slab_.oldest()); }
+  const K& back_key() const { return key_at(slab_.newest()); }
 
   // Removes every entry; keeps the allocated capacity.
   void clear() {
-    destroy_entries();
-    links_[kSentinel] = Link{kSentinel, kSentinel};
-    slab_used_ = 0;
-    free_head_ = kSentinel;
+    slab_.clear();
     size_ = 0;
     std::fill_n(table_.get(), table_capacity() / kGroupSlots, Group{});
     tombstones_ = 0;
   }
 
   // Oldest first; begin() == end() when empty.
-  iterator begin() const { return iterator(this, links_[kSentinel].next); }
-  iterator end() const { return iterator(this, kSentinel); }
+  iterator begin() const { return iterator(&slab_, slab_.oldest()); }
+  iterator end() const { return iterator(&slab_, kSentinel); }
+  // Newest first.
+  reverse_iterator rbegin() const {
+    return reverse_iterator(&slab_, slab_.newest());
+  }
+  reverse_iterator rend() const { return reverse_iterator(&slab_, kSentinel); }
 
   // The keys, oldest first (a copy: for tests and traces, not hot paths).
   std::vector<K> keys() const {
@@ -394,10 +345,8 @@ class OrderedDict {
     return pos;
   }
 
-  // Keys and values of entry e (1-based: entry 0 is the sentinel, which has
-  // neither).
-  K& key_at(Index e) const { return keys_[e - 1].object; }
-  V& value_at(Index e) const { return values_[e - 1].object; }
+  K& key_at(Index e) const { return slab_.key_at(e); }
+  V& value_at(Index e) const { return slab_.value_at(e); }
 
   template <class KeyArg, class VArg>
   bool set_impl(KeyArg&& key, VArg&& value) {
@@ -407,12 +356,12 @@ class OrderedDict {
       value_at(p.entry) = std::forward<VArg>(value);
       return false;
     }
-    if (free_head_ == kSentinel && slab_used_ == slab_capacity_) {
+    if (slab_.full()) {
       // Growing moves every entry: build the new key and value first, in
       // case the arguments refer into the slab.
       K key_copy(std::forward<KeyArg>(key));
       V value_copy(std::forward<VArg>(value));
-      grow_slab();
+      slab_.grow();
       return insert_new(tag, p.pos, std::move(key_copy), std::move(value_copy));
     }
     return insert_new(tag, p.pos, std::forward<KeyArg>(key),
@@ -435,34 +384,18 @@ class OrderedDict {
                  : capacity);
       pos = empty_slot_for(tag);
     }
-    const Index e = free_head_ != kSentinel ? free_head_ : slab_used_ + 1;
-    ::new (static_cast<void*>(&key_at(e))) K(std::forward<KeyArg>(key));
-    try {
-      ::new (static_cast<void*>(&value_at(e))) V(std::forward<VArg>(value));
-    } catch (...) {
-      key_at(e).~K();
-      throw;
-    }
+    const Index e =
+        slab_.emplace_back(std::forward<KeyArg>(key), std::forward<VArg>(value));
     // Nothing below throws.
-    if (e == free_head_) {
-      free_head_ = links_[e].next;
-    } else {
-      ++slab_used_;
-    }
     if (tag_at(pos) == kDeleted) --tombstones_;
     set_slot(pos, tag, e);
-    link_back(e);
     ++size_;
     return true;
   }
 
   void erase_at(std::size_t pos, Index e) {
     erase_slot(pos);
-    unlink(e);
-    key_at(e).~K();
-    value_at(e).~V();
-    links_[e].next = free_head_;
-    free_head_ = e;
+    slab_.release(e);
     --size_;
   }
 
@@ -499,68 +432,7 @@ class OrderedDict {
     }
   }
 
-  // Doubles the slab, moving every live entry to the same number.
-  void grow_slab() {
-    const std::size_t capacity =
-        std::max<std::size_t>(16, 2 * std::size_t{slab_capacity_});
-    if (capacity >= std::numeric_limits<Index>::max()) {
-      throw std::length_error("OrderedDict: more than 2^32 - 2 entries");
-    }
-    auto links = std::make_unique<Link[]>(capacity + 1);
-    auto keys = std::make_unique<Uninit<K>[]>(capacity);
-    auto values = std::make_unique<Uninit<V>[]>(capacity);
-    std::copy_n(links_.get(), slab_used_ + 1, links.get());
-    for (Index e = links_[kSentinel].next; e != kSentinel; e = links_[e].next) {
-      static_assert(std::is_nothrow_move_constructible_v<K> &&
-                        std::is_nothrow_move_constructible_v<V>,
-                    "OrderedDict moves entries when its slab grows");
-      ::new (static_cast<void*>(&keys[e - 1].object)) K(std::move(key_at(e)));
-      ::new (static_cast<void*>(&values[e - 1].object))
-          V(std::move(value_at(e)));
-      key_at(e).~K();
-      value_at(e).~V();
-    }
-    links_ = std::move(links);
-    keys_ = std::move(keys);
-    values_ = std::move(values);
-    slab_capacity_ = static_cast<Index>(capacity);
-  }
-
-  void destroy_entries() {
-    if (!links_) return;  // after swap with a temporary in a throwing move
-    for (Index e = links_[kSentinel].next; e != kSentinel; e = links_[e].next) {
-      key_at(e).~K();
-      value_at(e).~V();
-    }
-  }
-
-  void unlink(Index e) {
-    const Link link = links_[e];
-    links_[link.prev].next = link.next;
-    links_[link.next].prev = link.prev;
-  }
-  void link_back(Index e) {
-    const Index tail = links_[kSentinel].prev;
-    links_[e] = Link{tail, kSentinel};
-    links_[tail].next = e;
-    links_[kSentinel].prev = e;
-  }
-  void link_front(Index e) {
-    const Index head = links_[kSentinel].next;
-    links_[e] = Link{kSentinel, head};
-    links_[head].prev = e;
-    links_[kSentinel].next = e;
-  }
-
-  // The slab: links_[0] is the sentinel; entry e >= 1 has links_[e],
-  // keys_[e - 1] and values_[e - 1]. Entries 1..slab_used_ have been handed
-  // out; the free ones are chained through links_[].next from free_head_.
-  std::unique_ptr<Link[]> links_;
-  std::unique_ptr<Uninit<K>[]> keys_;
-  std::unique_ptr<Uninit<V>[]> values_;
-  Index slab_capacity_ = 0;
-  Index slab_used_ = 0;
-  Index free_head_ = kSentinel;
+  Slab slab_;
   // The table: null until the first insertion; mask_ = slots - 1.
   std::unique_ptr<Group[]> table_;
   std::size_t mask_ = 0;

@@ -1,9 +1,11 @@
-// StrictLRUEvictor: the LRU policy without the original's flaws.
+// StrictLRUEvictor: the LRU policy without the original's flaws. Policy
+// `lru_strict`; the body is internal::OrderedEvictor, shared with fifo and
+// mru.
 //
 // Differences from LRUEvictor (reference mode), each observable:
 // - Integer byte accounting: `current_cache_size()` is an int64.
 // - The evictor owns the sizes: the caller stores and removes objects through
-//   `set` and `pop` (which forward to the dict), so `current_cache_size()`
+//   `set`/`store` and `pop`/`remove` (which forward to the dict), so `current_cache_size()`
 //   always equals the sum of `get_size` over the stored objects. Overwriting
 //   a key replaces its size instead of adding to it (no drift).
 // - `update_on_put` only decides; it changes no state. Accounting happens when
@@ -26,129 +28,29 @@
 #ifndef EVICTLAB_STRICT_LRU_EVICTOR_H_
 #define EVICTLAB_STRICT_LRU_EVICTOR_H_
 
-#include <fmt/format.h>
-
-#include <cstdint>
-#include <stdexcept>
-#include <utility>
-
-#include "evictlab/cache_limit.h"
-#include "evictlab/errors.h"
-#include "evictlab/evictor.h"
+#include "evictlab/internal/ordered_evictor.h"
+#include "evictlab/policy_traits.h"
 
 namespace evictlab {
 
 template <class Dict>
-class StrictLRUEvictor final : public BaseEvictor<Dict> {
- public:
-  using key_type = typename Dict::key_type;
-  using mapped_type = typename Dict::mapped_type;
+using StrictLRUEvictor =
+    internal::OrderedEvictor<Dict, /*kPromoteOnHit=*/true, VictimEnd::kOldest>;
 
-  // Throws ConfigError (field `max_cache_size_gb`) for NaN, infinity, a
-  // negative value or a limit outside int64. Same truncation as the original.
-  explicit StrictLRUEvictor(double max_cache_size_gb = 10.0)
-      : max_cache_size_(checked_limit(max_bytes_from_gb(max_cache_size_gb),
-                                      "max_cache_size_gb")) {}
-
-  // A limit given in bytes. Throws ConfigError (field `max_bytes`) if < 0.
-  static StrictLRUEvictor with_max_bytes(std::int64_t max_bytes) {
-    StrictLRUEvictor evictor(0.0);
-    evictor.max_cache_size_ = checked_limit(max_bytes, "max_bytes");
-    return evictor;
-  }
-
-  // Promotes `key` to newest. O(1). Throws KeyNotFoundError on a miss (dict
-  // unchanged).
-  void update_on_get(const key_type& key, Dict& cache_dict) override {
-    cache_dict.move_to_end(key);
-  }
-
-  // As update_on_put(d, size, key) for a key that is not in the dict.
-  PutResult<key_type> update_on_put(Dict& cache_dict,
-                                    std::int64_t cache_size) override {
-    PutResult<key_type> result;
-    decide(cache_dict, cache_size, nullptr, result);
-    return result;
-  }
-
-  // The keys to remove, oldest first, so that after removing them and
-  // storing `cache_size` bytes under `incoming_key` (replacing its old object
-  // if present) the total is at most the limit. Changes nothing.
-  // O(1 + number of evicted keys).
-  PutResult<key_type> update_on_put(Dict& cache_dict, std::int64_t cache_size,
-                                    const key_type& incoming_key) {
-    PutResult<key_type> result;
-    decide(cache_dict, cache_size, &incoming_key, result);
-    return result;
-  }
-
-  // Same, reusing `result`'s storage; `incoming_key` may be null (a new key).
-  void update_on_put(Dict& cache_dict, std::int64_t cache_size,
-                     const key_type* incoming_key,
-                     PutResult<key_type>& result) const {
-    decide(cache_dict, cache_size, incoming_key, result);
-  }
-
-  // `d[key] = value`, accounted. In place if present (position kept).
-  void set(Dict& cache_dict, const key_type& key, mapped_type value) {
-    const std::int64_t new_size = evictlab::get_size(value);
-    if (new_size < 0) {
-      throw std::invalid_argument(fmt::format(
-          "StrictLRUEvictor::set: object of negative size {}", new_size));
-    }
-    const mapped_type* old = cache_dict.find(key);
-    const std::int64_t old_size = old ? evictlab::get_size(*old) : 0;
-    cache_dict.set(key, std::move(value));
-    current_cache_size_ += new_size - old_size;
-  }
-
-  // `d.pop(key)`, accounted. Throws KeyNotFoundError (nothing changes).
-  mapped_type pop(Dict& cache_dict, const key_type& key) {
-    mapped_type value = cache_dict.pop(key);
-    current_cache_size_ -= evictlab::get_size(value);
-    return value;
-  }
-
-  std::int64_t max_cache_size() const { return max_cache_size_; }
-  // The sum of the sizes of the stored objects.
-  std::int64_t current_cache_size() const { return current_cache_size_; }
-
- private:
-  static std::int64_t checked_limit(std::int64_t bytes, const char* field) {
-    if (bytes < 0) {
-      throw ConfigError(field,
-                        fmt::format("must not be negative, got {}", bytes));
-    }
-    return bytes;
-  }
-
-  // Walks the dict (a non-const Dict& only because the dicts hand out
-  // iterators through non-const begin()); modifies nothing.
-  void decide(Dict& cache_dict, std::int64_t cache_size,
-              const key_type* incoming_key, PutResult<key_type>& result) const {
-    result.evict_keys.clear();
-    result.status = PutStatus::kIllegal;
-    if (cache_size < 0 || cache_size > max_cache_size_) return;
-    const mapped_type* old =
-        incoming_key ? cache_dict.find(*incoming_key) : nullptr;
-    // 128-bit so that no sum of int64 sizes can overflow.
-    __int128 excess = static_cast<__int128>(current_cache_size_) -
-                      (old ? evictlab::get_size(*old) : 0) + cache_size -
-                      max_cache_size_;
-    for (auto it = cache_dict.begin(); excess > 0; ++it) {
-      if (it == cache_dict.end()) {
-        result.evict_keys.clear();  // Cannot be satisfied: change nothing.
-        return;
-      }
-      if (old != nullptr && it.key() == *incoming_key) continue;
-      excess -= evictlab::get_size(it.value());
-      result.evict_keys.push_back(it.key());
-    }
-    result.status = PutStatus::kLegal;
-  }
-
-  std::int64_t max_cache_size_;
-  std::int64_t current_cache_size_ = 0;
+struct StrictLRUPolicy {
+  static constexpr PolicyTraits kTraits{
+      /*name=*/"lru_strict",
+      /*reproduces=*/"lmcache v0 LRUEvictor's order, exact accounting",
+      /*promotes_on_hit=*/true,
+      /*throws_on_missing_hit=*/true,
+      /*evicts=*/true,
+      /*may_reject_put=*/true,
+      /*needs_future_knowledge=*/false,
+      /*exact_accounting=*/true,
+      /*victim_end=*/VictimEnd::kOldest,
+  };
+  template <class Dict>
+  using Evictor = StrictLRUEvictor<Dict>;
 };
 
 }  // namespace evictlab

@@ -1,0 +1,60 @@
+// The one caller loop: how LMCache's local CPU backend drives an evictor on a
+// blocking put (lmcache LocalBackend.put). The benchmarks, the trace replayer
+// and the tests all put through this function; policies only supply the
+// rules (evictor.h: decide / store / remove).
+//
+//   1. ask the evictor (`decide`, i.e. update_on_put, told the incoming key);
+//   2. on ILLEGAL, drop the put: nothing changes;
+//   3. remove an existing `key`;
+//   4. remove every evicted key, in the order given;
+//   5. store the new object.
+//
+// Under reference policies a key that is both evicted and re-put is removed
+// twice, which throws KeyNotFoundError at step 4, exactly as the original's
+// caller does (steps before it have happened; the new object is not stored).
+//
+// NOT thread-safe: one caller at a time per evictor and dict.
+#ifndef EVICTLAB_CALLER_H_
+#define EVICTLAB_CALLER_H_
+
+#include <cstdint>
+#include <utility>
+
+#include "evictlab/evictor.h"
+
+namespace evictlab {
+
+// The general form. `on_removed(V&&)` receives every object the put removes
+// (the old object of `key` first, then the victims'), and `make_value()` is
+// called once, after the removals, for the object to store — so a caller can
+// recycle a removed object (the benchmarks keep memory flat that way).
+// `scratch` holds the evictor's answer afterwards. Returns its status.
+template <class Evictor, class Dict, class MakeValue, class OnRemoved>
+PutStatus put_blocking(Evictor& evictor, Dict& dict,
+                       const typename Dict::key_type& key, std::int64_t size,
+                       PutResult<typename Dict::key_type>& scratch,
+                       MakeValue&& make_value, OnRemoved&& on_removed) {
+  evictor.decide(dict, size, &key, scratch);
+  if (scratch.status == PutStatus::kIllegal) return scratch.status;
+  if (dict.contains(key)) on_removed(evictor.remove(dict, key));
+  for (const auto& evicted : scratch.evict_keys) {
+    on_removed(evictor.remove(dict, evicted));
+  }
+  evictor.store(dict, key, make_value());
+  return scratch.status;
+}
+
+// Stores `value`, dropping whatever the put removes.
+template <class Evictor, class Dict, class V>
+PutStatus put_blocking(Evictor& evictor, Dict& dict,
+                       const typename Dict::key_type& key, V value,
+                       std::int64_t size,
+                       PutResult<typename Dict::key_type>& scratch) {
+  return put_blocking(
+      evictor, dict, key, size, scratch, [&]() -> V&& { return std::move(value); },
+      [](auto&&) {});
+}
+
+}  // namespace evictlab
+
+#endif  // EVICTLAB_CALLER_H_
