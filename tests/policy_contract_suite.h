@@ -38,6 +38,18 @@ inline constexpr bool
     kHasCurrent<E, std::void_t<decltype(std::declval<const E&>()
                                             .current_cache_size())>> = true;
 
+// The spec a policy is checked against: its own `Model` type when it declares
+// one (a policy whose victims do not follow the dict's order: same interface
+// as OrderModel, constructed from (traits, max bytes)), else OrderModel.
+template <class Policy, class = void>
+struct ModelOf {
+  using type = OrderModel;
+};
+template <class Policy>
+struct ModelOf<Policy, std::void_t<typename Policy::Model>> {
+  using type = typename Policy::Model;
+};
+
 // `Combo` is a PolicyOverDict.
 template <class Combo>
 class PolicyContractTest : public ::testing::Test {
@@ -183,7 +195,8 @@ TYPED_TEST_P(PolicyContractTest, RandomOperationsMatchTheModel) {
     SCOPED_TRACE(::testing::Message() << "seed " << seed);
     this->dict_.clear();
     this->evictor_ = typename TestFixture::Evictor(kMaxGb);
-    OrderModel model(this->kTraits, kMax);
+    typename ModelOf<typename TypeParam::Policy>::type model(this->kTraits,
+                                                             kMax);
     std::mt19937 rng(seed);
     auto pick = [&](int n) {
       return std::uniform_int_distribution<int>(0, n - 1)(rng);

@@ -27,7 +27,10 @@ namespace evictlab {
 // The general form. `on_removed(V&&)` receives every object the put removes
 // (the old object of `key` first, then the victims'), and `make_value()` is
 // called once, after the removals, for the object to store — so a caller can
-// recycle a removed object (the benchmarks keep memory flat that way).
+// recycle a removed object (the benchmarks keep memory flat that way). Let
+// `make_value` return `V&&` to an object of the caller's: the store then moves
+// from it directly (returning a V by value costs a move and a destruction per
+// put, +40 instructions on a 350-instruction put, measured by scripts/gate).
 // `scratch` holds the evictor's answer afterwards. Returns its status.
 template <class Evictor, class Dict, class MakeValue, class OnRemoved>
 PutStatus put_blocking(Evictor& evictor, Dict& dict,
@@ -51,8 +54,8 @@ PutStatus put_blocking(Evictor& evictor, Dict& dict,
                        std::int64_t size,
                        PutResult<typename Dict::key_type>& scratch) {
   return put_blocking(
-      evictor, dict, key, size, scratch, [&]() -> V&& { return std::move(value); },
-      [](auto&&) {});
+      evictor, dict, key, size, scratch,
+      [&]() -> V&& { return std::move(value); }, [](auto&&) {});
 }
 
 }  // namespace evictlab
