@@ -233,14 +233,6 @@ class Harness {
   virtual bool compares_current_mid_put() const { return true; }
 };
 
-// Whether an evictor keeps `current_cache_size()` (dummy keeps none).
-template <class E, class = void>
-inline constexpr bool kHasCurrent = false;
-template <class E>
-inline constexpr bool
-    kHasCurrent<E, std::void_t<decltype(std::declval<const E&>()
-                                            .current_cache_size())>> = true;
-
 // Any registered policy over the default dict, driven op by op: `set` and
 // `pop` lines go through the evictor's store/remove (caller.h's hooks), so a
 // policy that owns its accounting sees them.
@@ -259,7 +251,7 @@ class PolicyHarness final : public Harness {
   }
   void pop(Dict& d, const Key& key) override { evictor_.remove(d, key); }
   std::optional<double> current() const override {
-    if constexpr (kHasCurrent<Evictor>) {
+    if constexpr (kKeepsCurrentSize<Evictor>) {
       return static_cast<double>(evictor_.current_cache_size());
     } else {
       return std::nullopt;

@@ -30,14 +30,6 @@ using Keys = std::vector<std::string>;
 inline constexpr std::int64_t kMax = 16384;
 inline constexpr double kMaxGb = 16384.0 / 1073741824.0;
 
-// Whether an evictor keeps `current_cache_size()` (dummy keeps none).
-template <class E, class = void>
-inline constexpr bool kHasCurrent = false;
-template <class E>
-inline constexpr bool
-    kHasCurrent<E, std::void_t<decltype(std::declval<const E&>()
-                                            .current_cache_size())>> = true;
-
 // The spec a policy is checked against: its own `Model` type when it declares
 // one (a policy whose victims do not follow the dict's order: same interface
 // as OrderModel, constructed from (traits, max bytes)), else OrderModel.
@@ -92,7 +84,7 @@ class PolicyContractTest : public ::testing::Test {
   }
   Keys keys() { return dict_.keys(); }
   std::optional<double> current() const {
-    if constexpr (kHasCurrent<Evictor>) {
+    if constexpr (kKeepsCurrentSize<Evictor>) {
       return static_cast<double>(evictor_.current_cache_size());
     } else {
       return std::nullopt;

@@ -24,6 +24,7 @@
 
 #include <cstdint>
 #include <string_view>
+#include <type_traits>
 #include <utility>
 #include <vector>
 
@@ -69,6 +70,14 @@ class BaseEvictor {
     return evictlab::get_size(kv_obj);
   }
 };
+
+// Whether an evictor keeps `current_cache_size()` (dummy keeps none).
+template <class E, class = void>
+inline constexpr bool kKeepsCurrentSize = false;
+template <class E>
+inline constexpr bool kKeepsCurrentSize<
+    E, std::void_t<decltype(std::declval<const E&>().current_cache_size())>> =
+    true;
 
 // store/remove for evictors that are never told of the caller's mutations
 // (the original's contract): they go straight to the dict.
