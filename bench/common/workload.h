@@ -1,6 +1,6 @@
 // Workload inputs shared by every benchmark: keys, KV objects, access draws
 // and a heap meter. docs/WORKLOADS.md is the contract (the Python model of the
-// original, scripts/pybench.py, builds the same inputs).
+// original, scripts/pybench, builds the same inputs).
 #ifndef EVICTLAB_BENCH_COMMON_WORKLOAD_H_
 #define EVICTLAB_BENCH_COMMON_WORKLOAD_H_
 

@@ -127,7 +127,11 @@ def compare(measure, bench_filter, threshold, alpha):
     flagged = [r["case"] for r in rows if r["verdict"] == "regression"]
     confirmation = []
     if flagged:
-        refilter = "^(" + "|".join(ere_escape(c) for c in flagged) + ")$"
+        # Each side's binary knows a case by its own name (a revision from
+        # before the dict axis uses the old one): match every name seen.
+        names_of = getattr(measure, "names_of", lambda case: [case])
+        names = sorted({n for c in flagged for n in names_of(c)})
+        refilter = "^(" + "|".join(ere_escape(n) for n in names) + ")$"
         log(f"{PROG}: {len(flagged)} possible regression(s); "
             "re-running them once to confirm")
         sa2, sb2, err2 = measure(refilter)
@@ -363,13 +367,18 @@ class Builder:
 
 # ----------------------------------------------------------------- measuring
 
-def read_samples(path):
+def read_samples(path, raw_names=None):
     """{case: [ns]} of the per-repetition results, and {case: error}, keyed
-    by cases.canonical (gbench)."""
+    by cases.canonical (gbench). Adds each case's names as written in the
+    file (without Google Benchmark's suffixes) to raw_names[case]."""
     try:
         results = gbench.load(path)
     except gbench.GBenchError as e:
         raise CompareError(str(e)) from None
+    if raw_names is not None:
+        for case, r in results.items():
+            raw_names.setdefault(case, set()).update(
+                cases.strip_suffixes(n) for n in r.raw_names)
     return results.samples(), results.errors()
 
 
@@ -382,6 +391,11 @@ class Runner:
         self.rounds, self.repetitions = rounds, repetitions
         self.min_time, self.entries, self.workdir = min_time, entries, workdir
         self.calls = 0
+        self.raw_names = {}  # canonical case -> names the binaries gave it
+
+    def names_of(self, case):
+        """The names either binary reported for `case` (cases.canonical)."""
+        return sorted(self.raw_names.get(case, {case}))
 
     def run_once(self, side, bench_filter, out):
         cmd = [self.exe[side], f"--evictlab_entries={self.entries}",
@@ -399,7 +413,7 @@ class Runner:
                 f"{BENCH_TARGET} ({side}) exited with {p.returncode}:\n"
                 + "\n".join(p.stderr.strip().splitlines()[-15:])
                 + "\ncommand: " + " ".join(cmd))
-        return read_samples(out)
+        return read_samples(out, self.raw_names)
 
     def __call__(self, bench_filter):
         self.calls += 1

@@ -317,6 +317,20 @@ class VerdictTest(unittest.TestCase):
         self.assertEqual(result["exit_status"], 1)
         self.assertEqual(len(result["confirmation"]), 2)
 
+    def test_confirmation_filter_names_each_sides_own_name(self):
+        # A revision from before the dict axis reports the old name; the
+        # re-run's filter must match it there too, or that side runs nothing.
+        new = "BM_UpdateOnGet/lru/dict:flat/kvobj/hstr/entries:1024/dist:uniform"
+        old = "BM_UpdateOnGet/lru/kvobj/hstr/entries:1024/dist:uniform"
+        first = ({new: tight(100)}, {new: tight(120)}, {})
+        rerun = ({new: tight(100)}, {new: tight(121)}, {})
+        measure, calls = self.fake_measure([first, rerun])
+        measure.names_of = lambda case: [old, case]
+        result = self.run_compare(measure)
+        self.assertEqual(calls[1], "^(" + "|".join(
+            compare.ere_escape(n) for n in sorted([old, new])) + ")$")
+        self.assertEqual(result["regressions"], [new])
+
     def test_unconfirmed_only_exits_zero(self):
         first = ({"X": tight(100)}, {"X": tight(120)}, {})
         rerun = ({"X": tight(100)}, {"X": tight(100)}, {})
