@@ -85,3 +85,18 @@ class NotebookTest(unittest.TestCase):
 
 if __name__ == "__main__":
     unittest.main()
+
+
+class CommittedDocsTest(unittest.TestCase):
+    """The generated tables of the committed README and lab notebook are what
+    their runs give: a hand edit inside a marker fails here."""
+
+    def test_readme_and_performance_are_up_to_date(self):
+        repo = os.path.dirname(os.path.dirname(HERE))
+        for doc in ("README.md", os.path.join("docs", "PERFORMANCE.md")):
+            with self.subTest(doc=doc), \
+                    contextlib.redirect_stdout(io.StringIO()), \
+                    contextlib.redirect_stderr(io.StringIO()):
+                self.assertEqual(notebook.main(
+                    [os.path.join(repo, doc), "--results",
+                     os.path.join(repo, "results"), "--check"]), 0)
