@@ -334,16 +334,16 @@ def dump_gbench(path, context, recs):
 
 
 def ir_model(name):
-    name = cases.canonical(name)
-    if name.startswith("BM_GetSize/"):
-        return 4.0 if "field_read" in name else 6.0
-    if name.startswith("BM_MemoryFloor"):
+    case = cases.parse_name(name)
+    if case.family == "GetSize":
+        return 4.0 if case.variant == "field_read" else 6.0
+    if case.family == "MemoryFloor":
         return 5.0
-    n = int(name.split("entries:")[1].split("/")[0])
-    grow = math.log2(n) - 10
-    if name.startswith("BM_UpdateOnGet"):
-        return (83.0 if "/dict:naive/" in name else 58.0) + 0.8 * grow
-    return (240.0 if "/dict:naive/" in name else 150.0) + 1.5 * grow
+    grow = math.log2(case.entries) - 10
+    naive = case.dict == "naive"
+    if case.family == "UpdateOnGet":
+        return (83.0 if naive else 58.0) + 0.8 * grow
+    return (240.0 if naive else 150.0) + 1.5 * grow
 
 
 def main():
