@@ -64,8 +64,9 @@ void BM_UpdateOnGet(benchmark::State& bm, KVKind kind, std::size_t n,
     }
   } else if (!(s.dict.front_key() == front_before) ||
              !(s.dict.back_key() == back_before)) {
-    bm.SkipWithError("update_on_get of a non-promoting policy changed the "
-                     "order");
+    bm.SkipWithError(
+        "update_on_get of a non-promoting policy changed the "
+        "order");
     return;
   }
   if (s.dict.size() != size_before) {
@@ -92,8 +93,7 @@ void BM_UpdateOnGet(benchmark::State& bm, KVKind kind, std::size_t n,
 // The keys a policy's victims are, as the traits predict them: the `count`
 // keys at its victim end, in eviction order.
 template <class State>
-std::vector<typename State::Key> expected_victims(State& s,
-                                                  std::size_t count) {
+std::vector<typename State::Key> expected_victims(State& s, std::size_t count) {
   std::vector<typename State::Key> out;
   auto take = [&](auto it, auto end) {
     for (; it != end && out.size() < count; ++it) out.push_back(it.key());
@@ -149,10 +149,10 @@ void BM_PutOneEviction(benchmark::State& bm, KVKind kind, std::size_t n) {
       if (evicted != 1 || s.scratch.evict_keys != expected ||
           s.dict.size() != n ||
           current_of(s) != static_cast<double>(s.max_bytes())) {
-        bm.SkipWithError(fmt::format(
-                             "evictions:1 put did not evict exactly the {} key",
-                             victim_end_name(kTraits.victim_end))
-                             .c_str());
+        bm.SkipWithError(
+            fmt::format("evictions:1 put did not evict exactly the {} key",
+                        victim_end_name(kTraits.victim_end))
+                .c_str());
         return;
       }
     } else if (evicted != 0) {
@@ -213,8 +213,7 @@ void BM_PutNoEviction(benchmark::State& bm, KVKind kind, std::size_t n) {
   auto put = [&](std::size_t j) {
     put_blocking(
         filler, s.dict, s.outside(j), kObjectBytes, scratch,
-        [&]() -> KVObject&& { return std::move(fresh[j]); },
-        [](KVObject&&) {});
+        [&]() -> KVObject&& { return std::move(fresh[j]); }, [](KVObject&&) {});
     return scratch.status == PutStatus::kLegal && scratch.evict_keys.empty();
   };
   auto undo = [&](std::size_t count) {
@@ -376,10 +375,9 @@ void register_for(const std::vector<std::size_t>& entries) {
         });
       }
       if constexpr (kTraits.may_reject_put) {
-        add(record("UpdateOnPut", "status:illegal"),
-            [=](benchmark::State& bm) {
-              BM_PutIllegal<Combo, K>(bm, kind, n);
-            });
+        add(record("UpdateOnPut", "status:illegal"), [=](benchmark::State& bm) {
+          BM_PutIllegal<Combo, K>(bm, kind, n);
+        });
       }
     }
   }

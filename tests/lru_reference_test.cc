@@ -4,11 +4,10 @@
 #include <string>
 #include <vector>
 
+#include "evictlab/caller.h"
 #include "evictlab/errors.h"
 #include "evictlab/lru_evictor.h"
 #include "evictlab/ordered_dict.h"
-#include "evictlab/caller.h"
-#include "evictlab/lru_evictor.h"
 #include "evictlab/strict_lru_evictor.h"
 
 namespace evictlab {
@@ -75,9 +74,8 @@ TEST(LRUReferenceTest, ReputOfTheOldestKeyIsPoppedTwice) {
   PutResult<std::string> scratch;
   put_blocking(e, d, std::string("A"), obj(4096), 4096, scratch);
   put_blocking(e, d, std::string("B"), obj(4096), 4096, scratch);
-  EXPECT_THROW(
-      put_blocking(e, d, std::string("A"), obj(4096), 4096, scratch),
-      KeyNotFoundError);
+  EXPECT_THROW(put_blocking(e, d, std::string("A"), obj(4096), 4096, scratch),
+               KeyNotFoundError);
   EXPECT_EQ(scratch.evict_keys, Keys{"A"});
   EXPECT_EQ(d.keys(), Keys{"B"});
 }

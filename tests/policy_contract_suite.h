@@ -92,7 +92,8 @@ class PolicyContractTest : public ::testing::Test {
   }
   // Fills the cache with n keys "0".."n-1" of `size` bytes each.
   void fill(int n, std::int64_t size) {
-    for (int i = 0; i < n; ++i) ASSERT_EQ(put(std::to_string(i), size), Outcome{});
+    for (int i = 0; i < n; ++i)
+      ASSERT_EQ(put(std::to_string(i), size), Outcome{});
   }
 
   Dict dict_;
@@ -117,8 +118,7 @@ TYPED_TEST_P(PolicyContractTest, AHitPromotesIfAndOnlyIfTheTraitsSaySo) {
 
 TYPED_TEST_P(PolicyContractTest, AMissingHitThrowsIfAndOnlyIfTheTraitsSaySo) {
   this->fill(2, 1024);
-  const Outcome expected{this->kTraits.throws_on_missing_hit ? "KeyError"
-                                                             : ""};
+  const Outcome expected{this->kTraits.throws_on_missing_hit ? "KeyError" : ""};
   EXPECT_EQ(this->hit("zz"), expected);
   EXPECT_EQ(this->keys(), (Keys{"0", "1"}));
 }
@@ -225,16 +225,13 @@ TYPED_TEST_P(PolicyContractTest, RandomOperationsMatchTheModel) {
   }
 }
 
-REGISTER_TYPED_TEST_SUITE_P(PolicyContractTest,
-                            FillsToExactlyTheLimitWithoutEvicting,
-                            AHitPromotesIfAndOnlyIfTheTraitsSaySo,
-                            AMissingHitThrowsIfAndOnlyIfTheTraitsSaySo,
-                            TheVictimComesFromTheDeclaredEnd,
-                            OneLargePutEvictsAsManyAsNeededAndNoMore,
-                            AboveTheLimitIsRejectedAndChangesNothing,
-                            ExactlyTheLimitIsLegal,
-                            NeverEvictsWhenTheTraitsSaySo,
-                            RandomOperationsMatchTheModel);
+REGISTER_TYPED_TEST_SUITE_P(
+    PolicyContractTest, FillsToExactlyTheLimitWithoutEvicting,
+    AHitPromotesIfAndOnlyIfTheTraitsSaySo,
+    AMissingHitThrowsIfAndOnlyIfTheTraitsSaySo,
+    TheVictimComesFromTheDeclaredEnd, OneLargePutEvictsAsManyAsNeededAndNoMore,
+    AboveTheLimitIsRejectedAndChangesNothing, ExactlyTheLimitIsLegal,
+    NeverEvictsWhenTheTraitsSaySo, RandomOperationsMatchTheModel);
 
 }  // namespace evictlab::testing
 

@@ -36,8 +36,7 @@ struct Outcome {
   std::vector<std::string> victims;
 
   friend bool operator==(const Outcome& a, const Outcome& b) {
-    return a.error == b.error && a.status == b.status &&
-           a.victims == b.victims;
+    return a.error == b.error && a.status == b.status && a.victims == b.victims;
   }
 };
 
@@ -134,9 +133,8 @@ class OrderModel {
     }
     if (size < 0 || size > max_) return Outcome{"", PutStatus::kIllegal};
     const auto old = find(key);
-    std::int64_t excess = exact_current_ -
-                          (old != order_.end() ? old->second : 0) + size -
-                          max_;
+    std::int64_t excess =
+        exact_current_ - (old != order_.end() ? old->second : 0) + size - max_;
     for (const auto& [k, k_size] : walk_order()) {
       if (excess <= 0) break;
       if (k == key) continue;

@@ -7,11 +7,10 @@
 #include <string>
 #include <vector>
 
-#include "evictlab/errors.h"
-#include "evictlab/ordered_dict.h"
 #include "evictlab/caller.h"
+#include "evictlab/errors.h"
 #include "evictlab/lru_evictor.h"
-#include "evictlab/strict_lru_evictor.h"
+#include "evictlab/ordered_dict.h"
 #include "evictlab/strict_lru_evictor.h"
 
 namespace evictlab {
@@ -63,8 +62,8 @@ TEST(StrictLRUTest, ReputKeyIsNeverEvictedAndItsOldBytesCount) {
   EXPECT_EQ(e.update_on_put(d, 8192, std::string("A")).evict_keys, Keys{"B"});
   // Through the caller pattern there is no double pop.
   PutResult<std::string> scratch;
-  EXPECT_NO_THROW(put_blocking(e, d, std::string("A"),
-                                                obj(8192), 8192, scratch));
+  EXPECT_NO_THROW(
+      put_blocking(e, d, std::string("A"), obj(8192), 8192, scratch));
   EXPECT_EQ(d.keys(), Keys{"A"});
   EXPECT_EQ(e.current_cache_size(), 8192);
 }
@@ -166,10 +165,9 @@ TEST(StrictLRUPropertyTest, ReferenceDriftsWhereStrictDoesNot) {
   Evictor strict = Evictor::with_max_bytes(8192);
   PutResult<std::string> scratch;
   for (int i = 0; i < 3; ++i) {  // re-put the same key three times
-    put_blocking(ref, ref_dict, std::string("A"), obj(1024), 1024,
-                            scratch);
-    put_blocking(strict, strict_dict, std::string("A"),
-                                  obj(1024), 1024, scratch);
+    put_blocking(ref, ref_dict, std::string("A"), obj(1024), 1024, scratch);
+    put_blocking(strict, strict_dict, std::string("A"), obj(1024), 1024,
+                 scratch);
   }
   EXPECT_EQ(ref.current_cache_size(), 3072.0);
   EXPECT_EQ(strict.current_cache_size(), 1024);

@@ -73,7 +73,10 @@ struct CacheState {
   using Evictor = typename Combo::template Evictor<K, V>;
 
   CacheState(KVKind kind, std::size_t entries)
-      : kv(kind), n(entries), pool(key_pool<K>(entries)), evictor(max_gb(entries)) {
+      : kv(kind),
+        n(entries),
+        pool(key_pool<K>(entries)),
+        evictor(max_gb(entries)) {
     const auto& objects = object_pool(kind, n);
     const double external = external_bytes_per_entry<K>(kind, n);
     const std::size_t before = heap_in_use();

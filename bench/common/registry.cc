@@ -100,15 +100,15 @@ void print_case_list() {
   json cases = json::array();
   for (const Registered& r : all_cases()) {
     const Case& c = r.record;
-    cases.push_back({{"name", c.name()},
-                     {"family", c.family},
-                     {"policy", or_null(c.policy)},
-                     {"dict", or_null(c.dict)},
-                     {"kv", or_null(c.kv)},
-                     {"key", or_null(c.key)},
-                     {"entries", c.entries == 0 ? json(nullptr)
-                                                : json(c.entries)},
-                     {"variant", c.variant}});
+    cases.push_back(
+        {{"name", c.name()},
+         {"family", c.family},
+         {"policy", or_null(c.policy)},
+         {"dict", or_null(c.dict)},
+         {"kv", or_null(c.kv)},
+         {"key", or_null(c.key)},
+         {"entries", c.entries == 0 ? json(nullptr) : json(c.entries)},
+         {"variant", c.variant}});
   }
   doc["cases"] = std::move(cases);
   std::fputs(doc.dump(1).c_str(), stdout);

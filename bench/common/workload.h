@@ -29,9 +29,8 @@ std::string_view kv_name(KVKind kind);
 // `hstr`/`hcek` are the same keys wrapped in HashedKey (hash computed once,
 // as Python's str caches its own).
 enum class KeyKind { kStr, kCek, kHashedStr, kHashedCek };
-inline constexpr KeyKind kAllKeyKinds[] = {KeyKind::kStr, KeyKind::kCek,
-                                           KeyKind::kHashedStr,
-                                           KeyKind::kHashedCek};
+inline constexpr KeyKind kAllKeyKinds[] = {
+    KeyKind::kStr, KeyKind::kCek, KeyKind::kHashedStr, KeyKind::kHashedCek};
 std::string_view key_name(KeyKind kind);
 
 std::uint64_t splitmix64(std::uint64_t x);

@@ -52,9 +52,7 @@ class AbslOrderedDict {
   AbslOrderedDict() = default;
   AbslOrderedDict(const AbslOrderedDict&) = delete;
   AbslOrderedDict& operator=(const AbslOrderedDict&) = delete;
-  AbslOrderedDict(AbslOrderedDict&& other) : AbslOrderedDict() {
-    swap(other);
-  }
+  AbslOrderedDict(AbslOrderedDict&& other) : AbslOrderedDict() { swap(other); }
   AbslOrderedDict& operator=(AbslOrderedDict&& other) {
     AbslOrderedDict(std::move(other)).swap(*this);
     return *this;

@@ -384,8 +384,8 @@ class OrderedDict {
                  : capacity);
       pos = empty_slot_for(tag);
     }
-    const Index e =
-        slab_.emplace_back(std::forward<KeyArg>(key), std::forward<VArg>(value));
+    const Index e = slab_.emplace_back(std::forward<KeyArg>(key),
+                                       std::forward<VArg>(value));
     // Nothing below throws.
     if (tag_at(pos) == kDeleted) --tombstones_;
     set_slot(pos, tag, e);

@@ -52,8 +52,7 @@ struct Product<std::tuple<Policies...>, std::tuple<Dicts...>> {
 }  // namespace internal
 
 // Every policy over every dict, policy-major.
-using AllPolicyDicts =
-    typename internal::Product<AllPolicies, AllDicts>::type;
+using AllPolicyDicts = typename internal::Product<AllPolicies, AllDicts>::type;
 
 // Calls f(Policy{}) for each policy (resp. dict) in registry order.
 template <class F>

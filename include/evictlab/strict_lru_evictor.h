@@ -5,9 +5,10 @@
 // Differences from LRUEvictor (reference mode), each observable:
 // - Integer byte accounting: `current_cache_size()` is an int64.
 // - The evictor owns the sizes: the caller stores and removes objects through
-//   `set`/`store` and `pop`/`remove` (which forward to the dict), so `current_cache_size()`
-//   always equals the sum of `get_size` over the stored objects. Overwriting
-//   a key replaces its size instead of adding to it (no drift).
+//   `set`/`store` and `pop`/`remove` (which forward to the dict), so
+//   `current_cache_size()` always equals the sum of `get_size` over the stored
+//   objects. Overwriting a key replaces its size instead of adding to it (no
+//   drift).
 // - `update_on_put` only decides; it changes no state. Accounting happens when
 //   the caller actually stores (`set`) and removes (`pop`) objects.
 // - Told the incoming key, `update_on_put` counts the bytes its old object

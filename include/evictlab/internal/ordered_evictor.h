@@ -110,8 +110,8 @@ class OrderedEvictor final : public BaseEvictor<Dict> {
   void store(Dict& cache_dict, const key_type& key, mapped_type value) {
     const std::int64_t new_size = evictlab::get_size(value);
     if (new_size < 0) {
-      throw std::invalid_argument(fmt::format(
-          "store: object of negative size {}", new_size));
+      throw std::invalid_argument(
+          fmt::format("store: object of negative size {}", new_size));
     }
     const mapped_type* old = cache_dict.find(key);
     const std::int64_t old_size = old ? evictlab::get_size(*old) : 0;
