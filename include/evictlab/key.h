@@ -8,6 +8,7 @@
 #define EVICTLAB_KEY_H_
 
 #include <cstddef>
+#include <cstdint>
 #include <string>
 #include <variant>
 
@@ -41,6 +42,8 @@ struct KeyHash<std::variant<Ts...>> {
 std::string key_repr(const std::string& key);
 std::string key_repr(const CacheEngineKey& key);
 std::string key_repr(const Key& key);
+// A simulator's object id (sim/simulator.h), in decimal.
+inline std::string key_repr(std::uint64_t id) { return std::to_string(id); }
 
 // The trace form of SPEC.md: a CacheEngineKey is `cek:` + to_string(), a plain
 // string is itself.

@@ -1,10 +1,13 @@
 // `evictlab`: the lab's command-line tool.
 //
 //   evictlab replay [--mode reference|strict] FILE...
+//   evictlab simulate --trace FILE --format F --policy P[,P...]|all
+//                     --cache-sizes SIZES [options]
 //
-// Replays golden traces (../shared/SPEC.md) and prints, per file, PASS or the
+// replay: golden traces (../shared/SPEC.md); prints, per file, PASS or the
 // first mismatch / malformed line with file:line. Exit status: 0 when every
 // file passes, 1 when any mismatches, 2 for malformed input or bad usage.
+// simulate: the trace simulator (../shared/SIM-SPEC.md; simulate.cc).
 #include <fmt/format.h>
 
 #include <cstdio>
@@ -13,11 +16,16 @@
 #include <vector>
 
 #include "evictlab/trace_replay.h"
+#include "src/cli/simulate.h"
 
 namespace {
 
 constexpr const char* kUsage =
     "usage: evictlab replay [--mode reference|strict] FILE...\n"
+    "       evictlab simulate --trace FILE --format FORMAT --policy "
+    "P[,P...]|all\n"
+    "                         --cache-sizes SIZES [options]   (simulate "
+    "--help)\n"
     "\n"
     "  replay   Replay golden traces against the C++ port and compare every\n"
     "           recorded field. --mode reference (default) must reproduce the\n"
@@ -99,6 +107,9 @@ int main(int argc, char** argv) {
   }
   if (args[0] == "replay") {
     return replay({args.begin() + 1, args.end()});
+  }
+  if (args[0] == "simulate") {
+    return evictlab::cli::simulate({args.begin() + 1, args.end()});
   }
   fmt::print(stderr, "evictlab: unknown command '{}'\n{}", args[0], kUsage);
   return 2;
