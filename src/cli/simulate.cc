@@ -9,6 +9,7 @@
 #include <optional>
 #include <stdexcept>
 #include <string>
+#include <thread>
 
 #include "evictlab/sim/cache_sizes.h"
 #include "evictlab/sim/simulator.h"
@@ -205,9 +206,12 @@ nlohmann::json to_json(const Options& o,
   nlohmann::json doc;
   doc["trace"] = o.trace;
   doc["format"] = o.format_name;
-  doc["context"] = {{"warmup_frac", o.sim.warmup_frac},
-                    {"ignore_obj_size", o.sim.ignore_obj_size},
-                    {"threads", o.threads}};
+  doc["context"] = {
+      {"warmup_frac", o.sim.warmup_frac},
+      {"ignore_obj_size", o.sim.ignore_obj_size},
+      {"threads", o.threads != 0
+                      ? o.threads
+                      : std::max(1u, std::thread::hardware_concurrency())}};
   nlohmann::json rows = nlohmann::json::array();
   for (const sim::SimResult& r : results) {
     rows.push_back({{"policy", r.policy},
