@@ -56,6 +56,7 @@ void BM_UpdateOnGet(benchmark::State& bm, KVKind kind, std::size_t n,
   const K front_before = s.dict.front_key();
   const K back_before = s.dict.back_key();
   s.evictor.update_on_get(*keys[0], s.dict);
+  if constexpr (kTraits.per_entry_hit_state) s.hit_dirty = true;
   if constexpr (kTraits.promotes_on_hit) {
     s.order_dirty = true;
     if (!(s.dict.back_key() == *keys[0])) {
@@ -136,7 +137,7 @@ template <class Combo, class K>
 void BM_PutOneEviction(benchmark::State& bm, KVKind kind, std::size_t n) {
   constexpr PolicyTraits kTraits = Combo::Policy::kTraits;
   constexpr bool kNewest = kTraits.victim_end == VictimEnd::kNewest;
-  auto& s = cache_state<Combo, K>(kind, n);
+  auto& s = cache_state<Combo, K>(kind, n, /*unhit=*/true);
   s.restore_order();
   const KVObject spare = object_pool(kind, n)[0];
   const std::size_t ring = 2 * n;
@@ -249,7 +250,7 @@ template <class Combo, class K>
 void BM_PutEightEvictions(benchmark::State& bm, KVKind kind, std::size_t n) {
   constexpr bool kNewest =
       Combo::Policy::kTraits.victim_end == VictimEnd::kNewest;
-  auto& s = cache_state<Combo, K>(kind, n);
+  auto& s = cache_state<Combo, K>(kind, n, /*unhit=*/true);
   s.restore_order();
   // n/16 puts evict n/2 keys; capped so that undoing a batch (untimed, but
   // it costs wall time) stays small at 2^20 entries and above.

@@ -41,6 +41,11 @@ template <class Policy>
 struct ModelOf<Policy, std::void_t<typename Policy::Model>> {
   using type = typename Policy::Model;
 };
+// Policies whose spec lives here rather than in their header.
+template <>
+struct ModelOf<ClockPolicy> {
+  using type = ClockModel;
+};
 
 // `Combo` is a PolicyOverDict.
 template <class Combo>

@@ -152,6 +152,93 @@ class OrderModel {
   std::int64_t exact_current_ = 0;
 };
 
+// ClockModel: the executable spec of `clock` (clock_evictor.h, SIM-SPEC
+// section 4), with OrderModel's interface: a list of (key, size, counter),
+// tail (oldest) first, and the caller loop written out.
+class ClockModel {
+ public:
+  ClockModel(const PolicyTraits& /*traits*/, std::int64_t max_bytes,
+             int max_count = 1)
+      : max_(max_bytes), max_count_(max_count) {}
+
+  Outcome hit(const std::string& key) {
+    if (auto it = find(key); it != order_.end() && it->count < max_count_) {
+      ++it->count;
+    }
+    return {};
+  }
+
+  Outcome put(const std::string& key, std::int64_t size) {
+    Outcome out = decide(key, size);
+    if (out.status == PutStatus::kIllegal) return out;
+    if (find(key) != order_.end()) pop(key);
+    for (const std::string& victim : out.victims) pop(victim);
+    order_.push_back({key, size, 0});
+    current_ += size;
+    return out;
+  }
+
+  Outcome pop(const std::string& key) {
+    const auto it = find(key);
+    if (it == order_.end()) return Outcome{"KeyError"};
+    current_ -= it->size;
+    order_.erase(it);
+    return {};
+  }
+
+  std::vector<std::string> keys() const {
+    std::vector<std::string> out;
+    for (const Entry& e : order_) out.push_back(e.key);
+    return out;
+  }
+  double current() const { return static_cast<double>(current_); }
+
+ private:
+  struct Entry {
+    std::string key;
+    std::int64_t size;
+    int count;
+  };
+  std::vector<Entry>::iterator find(const std::string& key) {
+    return std::find_if(order_.begin(), order_.end(),
+                        [&](const Entry& e) { return e.key == key; });
+  }
+
+  // Victims are the first `pos` entries; a spared entry moves to the back.
+  Outcome decide(const std::string& key, std::int64_t size) {
+    if (size < 0 || size > max_) return Outcome{"", PutStatus::kIllegal};
+    const auto old = find(key);
+    std::int64_t excess =
+        current_ - (old != order_.end() ? old->size : 0) + size - max_;
+    Outcome out;
+    std::size_t pos = 0;
+    std::size_t budget =
+        static_cast<std::size_t>(max_count_ + 2) * (order_.size() + 1);
+    while (excess > 0) {
+      if (pos == order_.size() || budget-- == 0) {
+        return Outcome{"", PutStatus::kIllegal};
+      }
+      Entry& e = order_[pos];
+      if (e.key == key || e.count > 0) {
+        if (e.key != key) --e.count;
+        Entry moved = e;
+        order_.erase(order_.begin() + static_cast<std::ptrdiff_t>(pos));
+        order_.push_back(moved);
+        continue;
+      }
+      excess -= e.size;
+      out.victims.push_back(e.key);
+      ++pos;
+    }
+    return out;
+  }
+
+  std::int64_t max_;
+  int max_count_;
+  std::vector<Entry> order_;
+  std::int64_t current_ = 0;
+};
+
 }  // namespace evictlab::testing
 
 #endif  // EVICTLAB_TESTS_POLICY_MODEL_H_

@@ -11,6 +11,7 @@
 #include <string>
 #include <vector>
 
+#include "evictlab/registry.h"
 #include "nlohmann/json.hpp"
 
 namespace evictlab {
@@ -234,13 +235,19 @@ TEST(GoldenReplayTest, HeadersMayNameAnyRegisteredPolicy) {
 
 TEST(GoldenReplayTest, BadHeaderAndEmptyInput) {
   EXPECT_EQ(replay_lines({}).kind, Kind::kInvalid);
-  const ReplayOutcome unknown =
-      replay_lines({R"({"trace":"x","policy":"lfu","max_cache_size_gb":1})"});
+  const ReplayOutcome unknown = replay_lines(
+      {R"({"trace":"x","policy":"no_such_policy","max_cache_size_gb":1})"});
   EXPECT_EQ(unknown.kind, Kind::kInvalid);
-  // The message lists the registry's policies.
-  EXPECT_NE(unknown.message.find("unknown policy 'lfu' (expected one of lru, "
-                                 "lru_strict, fifo, mru, dummy)"),
-            std::string::npos)
+  // The message lists the registry's policies, in registry order.
+  std::string names;
+  for_each_policy([&](auto p) {
+    if (!names.empty()) names += ", ";
+    names += decltype(p)::kTraits.name;
+  });
+  EXPECT_NE(
+      unknown.message.find("unknown policy 'no_such_policy' (expected one of " +
+                           names + ")"),
+      std::string::npos)
       << unknown.message;
   EXPECT_EQ(
       replay_lines({R"({"trace":"x","policy":"lru","max_cache_size_gb":"1"})"})

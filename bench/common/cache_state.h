@@ -120,17 +120,23 @@ struct CacheState {
   Evictor evictor;
   std::size_t offset = 0;
   bool order_dirty = false;
+  // Hits left per-entry state (PolicyTraits::per_entry_hit_state).
+  bool hit_dirty = false;
   double bytes_per_entry = 0;
   PutResult<K> scratch;
 };
 
-// The shared state of (Combo, K, kind, n), built on first use.
+// The shared state of (Combo, K, kind, n), built on first use. `unhit`:
+// rebuilt first if hits left per-entry state in it (a put case that expects
+// the victims of a cache without hits).
 template <class Combo, class K>
-CacheState<Combo, K>& cache_state(KVKind kind, std::size_t n) {
+CacheState<Combo, K>& cache_state(KVKind kind, std::size_t n,
+                                  bool unhit = false) {
   static std::map<std::pair<KVKind, std::size_t>,
                   std::unique_ptr<CacheState<Combo, K>>>
       states;
   auto& state = states[{kind, n}];
+  if (state && unhit && state->hit_dirty) state.reset();
   if (!state) state = std::make_unique<CacheState<Combo, K>>(kind, n);
   return *state;
 }

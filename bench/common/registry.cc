@@ -80,6 +80,7 @@ void print_case_list() {
         {"needs_future_knowledge", t.needs_future_knowledge},
         {"exact_accounting", t.exact_accounting},
         {"victim_end", std::string(victim_end_name(t.victim_end))},
+        {"per_entry_hit_state", t.per_entry_hit_state},
     });
   });
   doc["policies"] = std::move(policies);

@@ -49,8 +49,13 @@ struct PolicyTraits {
   // nothing. False: the original's accounting (a double that reserves the
   // incoming size and is never told of removals, see lru_evictor.h).
   bool exact_accounting = false;
-  // Which end of the dict victims come from (kNone if not by order).
+  // Which end of the dict victims come from (kNone if not by order), in a
+  // cache whose entries have not been hit since they were stored.
   VictimEnd victim_end = VictimEnd::kNone;
+  // Hits leave per-entry state besides the dict's order (a counter, a
+  // visited bit) that decides later victims: a benchmark that needs
+  // victim_end's order rebuilds its cache after hits.
+  bool per_entry_hit_state = false;
 };
 
 }  // namespace evictlab

@@ -14,6 +14,7 @@
 #include <tuple>
 #include <utility>
 
+#include "evictlab/clock_evictor.h"
 #include "evictlab/dicts.h"
 #include "evictlab/dummy_evictor.h"
 #include "evictlab/fifo_evictor.h"
@@ -24,8 +25,8 @@
 namespace evictlab {
 
 // Registry order is display order.
-using AllPolicies =
-    std::tuple<LRUPolicy, StrictLRUPolicy, FIFOPolicy, MRUPolicy, DummyPolicy>;
+using AllPolicies = std::tuple<LRUPolicy, StrictLRUPolicy, FIFOPolicy,
+                               MRUPolicy, ClockPolicy, DummyPolicy>;
 
 // One policy over one dict: the unit the contract suite and the benchmark
 // matrix instantiate.
