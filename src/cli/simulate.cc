@@ -20,7 +20,7 @@ namespace evictlab::cli {
 namespace {
 
 constexpr const char* kSimulateUsage =
-    "usage: evictlab simulate --trace FILE --format FORMAT\n"
+    "usage: evictlab simulate [--trace] FILE --format FORMAT\n"
     "                         --policy NAME[,NAME...]|all --cache-sizes SIZES\n"
     "                         [--warmup-frac F] [--ignore-obj-size]\n"
     "                         [--threads N] [--json FILE|-] [csv options]\n"
@@ -187,11 +187,20 @@ Options parse(const std::vector<std::string_view>& args) {
       o.csv.id_is_string = true;
     } else if (arg == "--help" || arg == "-h") {
       throw UsageError("");
+    } else if (arg.empty() || arg[0] != '-') {
+      // The trace may also be given as the one positional argument, as
+      // libCacheSim's cachesim takes it.
+      if (!o.trace.empty()) {
+        throw UsageError(
+            fmt::format("a second trace '{}' (one trace per run; already '{}')",
+                        arg, o.trace));
+      }
+      o.trace = std::string(arg);
     } else {
       throw UsageError(fmt::format("unknown option '{}'", arg));
     }
   }
-  if (o.trace.empty()) throw UsageError("--trace is required");
+  if (o.trace.empty()) throw UsageError("a trace is required (--trace FILE)");
   if (!o.format) throw UsageError("--format is required");
   if (o.policies.empty()) throw UsageError("--policy is required");
   if (!have_sizes) throw UsageError("--cache-sizes is required");
