@@ -39,7 +39,7 @@ constexpr const char* kSimulateUsage =
     "                   results do not depend on it\n"
     "  --json FILE|-    also write the results as JSON (- : stdout, then no "
     "table)\n"
-    "  --param P.K=V    policy parameters (no current policy has any)\n"
+    "  --param P.K=V    a policy parameter, e.g. s3fifo.fifo-size-ratio=0.2\n"
     "  csv: --csv-delimiter C --csv-header --csv-time-field N\n"
     "       --csv-id-field N --csv-size-field N --csv-id-is-string "
     "(1-based fields)\n"
@@ -163,11 +163,28 @@ Options parse(const std::vector<std::string_view>& args) {
     } else if (arg == "--json") {
       o.json = std::string(need());
     } else if (arg == "--param") {
+      // POLICY.NAME=VALUE; the policy checks NAME and VALUE when the run
+      // starts (ConfigError naming the field).
       const std::string_view p = need();
-      throw UsageError(fmt::format(
-          "--param: unknown parameter '{}' (no registered policy takes "
-          "parameters)",
-          p.substr(0, p.find('='))));
+      const std::size_t dot = p.find('.');
+      const std::size_t eq = p.find('=');
+      if (dot == std::string_view::npos || eq == std::string_view::npos ||
+          dot == 0 || eq < dot + 2) {
+        throw UsageError(
+            fmt::format("--param: '{}' is not POLICY.NAME=VALUE (e.g. "
+                        "s3fifo.fifo-size-ratio=0.2)",
+                        p));
+      }
+      const std::string policy(p.substr(0, dot));
+      const auto known = sim::simulator_policies();
+      if (std::find(known.begin(), known.end(), policy) == known.end()) {
+        throw UsageError(
+            fmt::format("--param {}: unknown policy '{}' (expected one of {})",
+                        p, policy, fmt::join(known, ", ")));
+      }
+      auto [it, fresh] = o.sim.params.try_emplace(policy, policy);
+      it->second.set(std::string(p.substr(dot + 1, eq - dot - 1)),
+                     std::string(p.substr(eq + 1)));
     } else if (arg == "--csv-delimiter") {
       const std::string_view d = need();
       if (d.size() != 1) {
@@ -261,6 +278,14 @@ int simulate(const std::vector<std::string_view>& args) {
       return 0;
     }
     fmt::print(stderr, "evictlab simulate: {}\n{}", e.what(), kSimulateUsage);
+    return 2;
+  }
+  try {
+    for (const auto& [policy, params] : o.sim.params) {
+      sim::check_policy_params(policy, params);
+    }
+  } catch (const std::exception& e) {
+    fmt::print(stderr, "evictlab simulate: --param {}\n", e.what());
     return 2;
   }
   sim::Trace trace;

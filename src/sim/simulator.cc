@@ -13,59 +13,10 @@
 #include "evictlab/caller.h"
 #include "evictlab/kv_object.h"
 #include "evictlab/registry.h"
+#include "evictlab/sim/replay.h"
 
 namespace evictlab::sim {
 namespace {
-
-using Dict = DefaultDict::Type<std::uint64_t, KVObject>;
-
-// Limits given to the evictors as `max_cache_size_gb`: bytes / 2^30 is exact
-// in a double, and the evictors' int(gb * 2^30) gives the bytes back, for
-// every integer below 2^53.
-constexpr std::uint64_t kMaxCapacity = std::uint64_t{1} << 53;
-
-template <class Policy>
-SimResult run(const Trace& trace, std::uint64_t cache_size,
-              const SimOptions& options) {
-  using Evictor = typename Policy::template Evictor<Dict>;
-  Evictor evictor(static_cast<double>(cache_size) / 1073741824.0);
-  Dict dict;
-  PutResult<std::uint64_t> scratch;
-
-  SimResult r;
-  r.policy = std::string(Policy::kTraits.name);
-  r.cache_size = cache_size;
-  const std::size_t n = trace.requests.size();
-  const auto warmup = static_cast<std::size_t>(
-      std::floor(static_cast<double>(n) * options.warmup_frac));
-  const auto start = std::chrono::steady_clock::now();
-  for (std::size_t i = 0; i < n; ++i) {
-    const Request& req = trace.requests[i];
-    const std::uint64_t size = options.ignore_obj_size ? 1 : req.size;
-    const bool counted = i >= warmup;
-    if (counted) {
-      ++r.n_req;
-      r.n_req_byte += size;
-    }
-    if (dict.contains(req.id)) {
-      evictor.update_on_get(req.id, dict);
-      continue;
-    }
-    if (counted) {
-      ++r.n_miss;
-      r.n_miss_byte += size;
-    }
-    // size > capacity: the evictor answers ILLEGAL and nothing changes.
-    const auto bytes =
-        static_cast<std::int64_t>(std::min<std::uint64_t>(size, kMaxCapacity));
-    put_blocking(evictor, dict, req.id, KVObject(KVObj{0, bytes, {}}), bytes,
-                 scratch);
-  }
-  r.seconds =
-      std::chrono::duration<double>(std::chrono::steady_clock::now() - start)
-          .count();
-  return r;
-}
 
 void validate(std::string_view policy, std::uint64_t cache_size,
               const SimOptions& options) {
@@ -83,9 +34,21 @@ void validate(std::string_view policy, std::uint64_t cache_size,
     throw std::invalid_argument(
         fmt::format("warmup-frac {}: must be in [0, 1)", options.warmup_frac));
   }
+  check_policy_params(policy, options.params_of(policy));
 }
 
 }  // namespace
+
+void check_policy_params(std::string_view policy, const PolicyParams& params) {
+  // Constructing the evictor reads and checks its parameters.
+  const bool found = with_policy_named(policy, [&](auto p) {
+    using Evictor = typename decltype(p)::template Evictor<SimDict>;
+    (void)make_evictor<Evictor>(1.0, params);
+  });
+  if (!found) {
+    throw std::invalid_argument(fmt::format("policy '{}': unknown", policy));
+  }
+}
 
 std::vector<std::string> simulator_policies() {
   std::vector<std::string> names;
@@ -103,7 +66,8 @@ SimResult simulate(const Trace& trace, std::string_view policy,
   SimResult result;
   with_policy_named(policy, [&](auto p) {
     if constexpr (decltype(p)::kTraits.evicts) {
-      result = run<decltype(p)>(trace, cache_size, options);
+      result = replay<decltype(p)>(trace, cache_size, options,
+                                   options.params_of(policy));
     }
   });
   return result;

@@ -20,10 +20,12 @@
 
 #include <cstdint>
 #include <functional>
+#include <map>
 #include <string>
 #include <string_view>
 #include <vector>
 
+#include "evictlab/policy_params.h"
 #include "evictlab/sim/trace.h"
 
 namespace evictlab::sim {
@@ -33,6 +35,14 @@ struct SimOptions {
   bool ignore_obj_size = false;
   // The first floor(n * warmup_frac) requests are applied, not counted.
   double warmup_frac = 0.0;
+  // Parameters by policy name (`--param s3fifo.fifo-size-ratio=0.2`).
+  std::map<std::string, PolicyParams, std::less<>> params;
+
+  const PolicyParams& params_of(std::string_view policy) const {
+    static const PolicyParams kNone;
+    const auto it = params.find(policy);
+    return it == params.end() ? kNone : it->second;
+  }
 };
 
 struct SimResult {
@@ -61,9 +71,14 @@ std::vector<std::string> simulator_policies();
 // Throws std::invalid_argument naming the policy when it is not one of
 // simulator_policies(), the capacity when it is 0 or above 2^53 (the
 // evictors' limits are exact below it), and the warm-up fraction when it is
-// outside [0, 1).
+// outside [0, 1), and ConfigError naming the field for a bad parameter.
 SimResult simulate(const Trace& trace, std::string_view policy,
                    std::uint64_t cache_size, const SimOptions& options = {});
+
+// Throws ConfigError naming the field when `params` are not parameters
+// `policy` takes (an unknown name, a bad value); std::invalid_argument for an
+// unknown policy.
+void check_policy_params(std::string_view policy, const PolicyParams& params);
 
 struct SimJob {
   std::string policy;

@@ -1,0 +1,59 @@
+// Pins: stored keys that may not be evicted (LMCache's `can_evict == false`:
+// an object that is pinned, or being read by someone). Every policy's
+// decisions take a Pins object and never return a pinned key as a victim;
+// when the evictable entries cannot free enough, a put is ILLEGAL and
+// nothing changes, and eviction candidates come back fewer than asked.
+//
+// A Pins type offers:
+//   bool pinned(const K& key) const;   // true: never a victim
+//   std::int64_t pinned_bytes() const; // the stored bytes of the pinned
+//                                      // keys that are resident, so that a
+//                                      // policy can tell in O(1) whether a
+//                                      // put can be satisfied at all
+// The policies take NoPins by default; its checks compile away.
+#ifndef EVICTLAB_PINS_H_
+#define EVICTLAB_PINS_H_
+
+#include <cstdint>
+
+#include "absl/container/flat_hash_set.h"
+#include "evictlab/key.h"
+
+namespace evictlab {
+
+struct NoPins {
+  template <class K>
+  constexpr bool pinned(const K& /*key*/) const {
+    return false;
+  }
+  constexpr std::int64_t pinned_bytes() const { return 0; }
+};
+
+// A set of pinned keys with their stored sizes. The caller pins resident
+// keys only (a key pinned while absent would be counted in pinned_bytes())
+// and unpins them before removing them. O(1) per call; NOT thread-safe.
+template <class K>
+class KeySetPins {
+ public:
+  void pin(const K& key, std::int64_t stored_size) {
+    if (keys_.insert(key).second) bytes_ += stored_size;
+  }
+  void unpin(const K& key, std::int64_t stored_size) {
+    if (keys_.erase(key) != 0) bytes_ -= stored_size;
+  }
+  void clear() {
+    keys_.clear();
+    bytes_ = 0;
+  }
+  bool pinned(const K& key) const { return keys_.contains(key); }
+  std::int64_t pinned_bytes() const { return bytes_; }
+  std::size_t size() const { return keys_.size(); }
+
+ private:
+  absl::flat_hash_set<K, KeyHash<K>> keys_;
+  std::int64_t bytes_ = 0;
+};
+
+}  // namespace evictlab
+
+#endif  // EVICTLAB_PINS_H_
