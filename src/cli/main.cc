@@ -3,11 +3,13 @@
 //   evictlab replay [--mode reference|strict] FILE...
 //   evictlab simulate --trace FILE --format F --policy P[,P...]|all
 //                     --cache-sizes SIZES [options]
+//   evictlab generate zipf|repeat [options] --out FILE
 //
 // replay: golden traces (../shared/SPEC.md); prints, per file, PASS or the
 // first mismatch / malformed line with file:line. Exit status: 0 when every
 // file passes, 1 when any mismatches, 2 for malformed input or bad usage.
 // simulate: the trace simulator (../shared/SIM-SPEC.md; simulate.cc).
+// generate: synthetic oracleGeneral traces (generate.cc).
 #include <fmt/format.h>
 
 #include <cstdio>
@@ -16,6 +18,7 @@
 #include <vector>
 
 #include "evictlab/trace_replay.h"
+#include "src/cli/generate.h"
 #include "src/cli/simulate.h"
 
 namespace {
@@ -25,6 +28,8 @@ constexpr const char* kUsage =
     "       evictlab simulate --trace FILE --format FORMAT --policy "
     "P[,P...]|all\n"
     "                         --cache-sizes SIZES [options]   (simulate "
+    "--help)\n"
+    "       evictlab generate zipf|repeat [options] --out FILE   (generate "
     "--help)\n"
     "\n"
     "  replay   Replay golden traces against the C++ port and compare every\n"
@@ -110,6 +115,9 @@ int main(int argc, char** argv) {
   }
   if (args[0] == "simulate") {
     return evictlab::cli::simulate({args.begin() + 1, args.end()});
+  }
+  if (args[0] == "generate") {
+    return evictlab::cli::generate({args.begin() + 1, args.end()});
   }
   fmt::print(stderr, "evictlab: unknown command '{}'\n{}", args[0], kUsage);
   return 2;
