@@ -6,6 +6,7 @@
 #define EVICTLAB_BENCH_CACHE_BENCHMARKS_H_
 
 #include <cstddef>
+#include <string>
 #include <vector>
 
 namespace evictlab::bench {
@@ -16,6 +17,9 @@ void register_cache_benchmarks(const std::vector<std::size_t>& entries);
 void register_get_size_benchmarks();
 // Registers BM_MemoryFloor/* for the given sizes.
 void register_memory_floor_benchmarks(const std::vector<std::size_t>& entries);
+// Registers BM_Simulate/* and BM_SimulateFloor/* (simulate_benchmarks.cc);
+// `shared` is the dir holding traces/ and golden-sim/ (empty: the default).
+void register_simulate_benchmarks(const std::string& shared);
 
 }  // namespace evictlab::bench
 

@@ -5,6 +5,9 @@
 //                                       once (the instruction-count gate)
 //   --evictlab_list_cases               print the case list (docs/CASES.md)
 //                                       as JSON and exit
+//   --evictlab_shared=DIR               the shared dir of BM_Simulate's
+//                                       traces (default ../shared beside
+//                                       the source tree)
 // and the run's context in the JSON.
 #include <absl/base/config.h>
 #include <benchmark/benchmark.h>
@@ -25,6 +28,7 @@ namespace {
 constexpr std::string_view kEntriesFlag = "--evictlab_entries=";
 constexpr std::string_view kIterationsFlag = "--evictlab_iterations=";
 constexpr std::string_view kListCasesFlag = "--evictlab_list_cases";
+constexpr std::string_view kSharedFlag = "--evictlab_shared=";
 
 std::vector<std::size_t> parse_entries(std::string_view list) {
   std::vector<std::size_t> out;
@@ -54,6 +58,7 @@ int main(int argc, char** argv) {
                                       1 << 16, 1 << 18, 1 << 20};
   long long fixed_iterations = 0;
   bool list_cases = false;
+  std::string shared;
   std::vector<char*> args;
   for (int i = 0; i < argc; ++i) {
     std::string_view arg = argv[i];
@@ -61,6 +66,8 @@ int main(int argc, char** argv) {
       entries = parse_entries(arg.substr(kEntriesFlag.size()));
     } else if (arg == kListCasesFlag) {
       list_cases = true;
+    } else if (arg.substr(0, kSharedFlag.size()) == kSharedFlag) {
+      shared = std::string(arg.substr(kSharedFlag.size()));
     } else if (arg.substr(0, kIterationsFlag.size()) == kIterationsFlag) {
       const std::string value(arg.substr(kIterationsFlag.size()));
       char* end = nullptr;
@@ -81,6 +88,7 @@ int main(int argc, char** argv) {
   evictlab::bench::register_get_size_benchmarks();
   evictlab::bench::register_cache_benchmarks(entries);
   evictlab::bench::register_memory_floor_benchmarks(entries);
+  evictlab::bench::register_simulate_benchmarks(shared);
   if (list_cases) {
     evictlab::bench::print_case_list();
     return 0;

@@ -41,6 +41,7 @@ if [[ $profile == quick ]]; then
   large_groups=(kvobj:str kvobj:cek kvobj:hstr kvobj:hcek tensor:hstr
                 bytearray:hstr disk:hcek)
   cross=1; gate_subset='/kvobj/|^BM_GetSize/'
+  sim_reps=1; sim_min_time=0.05
 else
   small="1024,4096,16384,65536"; large=(262144 1048576 4194304)
   py_entries="1024,4096,16384,65536,262144,1048576,4194304"
@@ -50,6 +51,7 @@ else
     for key in str cek hstr hcek; do large_groups+=("$kv:$key"); done
   done
   cross=0; gate_subset=''
+  sim_reps=$reps; sim_min_time=$min_time
 fi
 
 scripts/deps.sh
@@ -76,8 +78,9 @@ else
   cache_cases="[^/]+/dict:[^/]+"
 fi
 
-bench() {  # bench NAME ENTRIES FILTER
+bench() {  # bench NAME ENTRIES FILTER [REPS MIN_TIME]
   local name=$1 entries=$2 filter=$3 t0=$SECONDS
+  local reps=${4:-$reps} min_time=${5:-$min_time}
   echo -n "-- C++ $name (entries $entries)"
   build/evictlab_bench --evictlab_entries="$entries" \
     --benchmark_filter="$filter" \
@@ -111,6 +114,10 @@ for n in "${large[@]}"; do
     bench "${kv}_${key}_$n" "$n" "^BM_UpdateOn(Get|Put)/$cache_cases/$kv/$key/entries:$n/"
   done
 done
+# Whole-trace replays (BM_Simulate: every simulator policy x shipped and
+# generated traces, beside their lookup-only floor): tens of ms per
+# iteration, so the quick profile runs them once, briefly.
+bench simulate "$small" "^BM_Simulate(Floor)?/" "$sim_reps" "$sim_min_time"
 scripts/merge "$run_dir/cpp.json" "$parts"/*.json
 echo "   C++ suite: $((SECONDS - start)) s"
 

@@ -47,8 +47,12 @@ import re
 import sys
 
 SCHEMA = "evictlab.cases/1"
-FAMILIES = ("GetSize", "UpdateOnGet", "UpdateOnPut", "MemoryFloor")
+FAMILIES = ("GetSize", "UpdateOnGet", "UpdateOnPut", "MemoryFloor",
+            "Simulate", "SimulateFloor")
 CACHE_FAMILIES = ("UpdateOnGet", "UpdateOnPut")   # the ones with policy/dict
+# Whole-trace replays (BM_Simulate/<policy>/trace:<t>/cache:<c>): a policy,
+# no dict (the simulator's own); their floor has neither.
+SIM_FAMILIES = ("Simulate", "SimulateFloor")
 
 # Old policy component -> (policy, dict), for names before the policy and
 # dict axes were split (runs up to 2026-11-29; docs/CASES.md "Old names").
@@ -169,6 +173,9 @@ def parse_name(name):
     elif family == "GetSize" and rest and rest[0] != "field_read":
         f["kv"] = rest[0]
         rest = rest[1:]
+    elif family in SIM_FAMILIES and rest and ":" not in rest[0]:
+        f["policy"] = rest[0]
+        rest = rest[1:]
     if rest and rest[0].startswith("entries:"):
         value = rest[0][len("entries:"):]
         f["entries"] = int(value) if value.isdigit() else None
@@ -184,6 +191,8 @@ def format_name(case):
         parts += [case.policy, "dict:" + case.dict, case.kv, case.key]
     elif case.kv:
         parts.append(case.kv)
+    elif case.family in SIM_FAMILIES and case.policy:
+        parts.append(case.policy)
     if case.entries is not None:
         parts.append(f"entries:{case.entries}")
     if case.variant:

@@ -32,13 +32,18 @@ entries, variant, and "case": the cases.Case), then:
   naive_median_ns      the same case over dict:naive (rows of other dicts)
   speedup_vs_naive     naive ns / this case's ns
   floor_ns, ratio_to_floor      BM_MemoryFloor at the same entries and
-                       this ns / floor ns (UpdateOnGet)
+                       this ns / floor ns (UpdateOnGet); for Simulate, the
+                       BM_SimulateFloor of the same trace and cache size
+                       (ns per whole-trace iteration)
   get_median_ns, ratio_to_get   the same cache's UpdateOnGet dist:uniform
                        and put ns / get ns (UpdateOnPut evictions:1)
   ratio_to_field_read  GetSize ns / GetSize/field_read ns (GetSize kinds)
   ratio_to_kvobj       GetSize tensor ns / GetSize/kvobj ns
   bytes_per_entry, python_bytes_per_entry   the counter, when reported
   ir_per_op, est_cycles_per_op              from gate.json, when present
+  req_per_s            requests per second (items_per_second) of Simulate
+                       and SimulateFloor
+  miss_ratio           the Simulate case's miss ratio counter
   error                the C++ case's error message, or None
   checks, missing      targets.Target.check results: checked / an operand
                        missing from the run
@@ -68,7 +73,8 @@ COLUMNS = ["name", "family", "policy", "dict", "kv", "key", "entries",
            "speedup_vs_python", "naive_median_ns", "speedup_vs_naive",
            "floor_ns", "ratio_to_floor", "get_median_ns", "ratio_to_get",
            "ratio_to_field_read", "ratio_to_kvobj", "bytes_per_entry",
-           "python_bytes_per_entry", "ir_per_op", "est_cycles_per_op"]
+           "python_bytes_per_entry", "ir_per_op", "est_cycles_per_op",
+           "req_per_s", "miss_ratio"]
 
 
 @dataclasses.dataclass
@@ -193,6 +199,17 @@ def rows(run, targets=None):
             r["floor_ns"] = _median(cpp, cases.format_name(cases.Case(
                 "", "MemoryFloor", entries=c.entries)))
             r["ratio_to_floor"] = _ratio(this, r["floor_ns"])
+        # Whole-trace replays: speed, miss ratio, and the lookup-only floor
+        if c.family in cases.SIM_FAMILIES:
+            for col, counter in (("req_per_s", "items_per_second"),
+                                 ("miss_ratio", "miss_ratio")):
+                if c.family == "Simulate" or col == "req_per_s":
+                    r[col] = ERROR if res.error is not None \
+                        else res.counters.get(counter, NA)
+            if c.family == "Simulate":
+                r["floor_ns"] = _median(cpp, c.with_fields(
+                    family="SimulateFloor", policy=None).name)
+                r["ratio_to_floor"] = _ratio(this, r["floor_ns"])
         # A put against a get of the same cache
         if c.family == "UpdateOnPut" and c.variant == "evictions:1":
             r["get_median_ns"] = _median(cpp, c.with_fields(

@@ -151,6 +151,41 @@ def targets_table(rows, targets):
     return body
 
 
+def md_e6(v):
+    """v / 10^6 (req/s -> M req/s, ns -> ms), or the cell's reason."""
+    return md_num(v / 1e6) if isinstance(v, float) else md_ns(v)
+
+
+def simulate_table(sub):
+    """BM_Simulate as policy x (trace, cache): M req/s, miss ratio and the
+    replay's time over its lookup-only floor's (BM_SimulateFloor) for each
+    trace and cache size, in the rows' order. Returns (header, body)."""
+    variants, cells = [], {}
+    for r in sub:
+        if r["variant"] not in variants:
+            variants.append(r["variant"])
+        cells[(r["policy"], r["variant"])] = r
+    hdr = ["policy"]
+    for v in variants:
+        p = cases.Case("", "Simulate", variant=v).params
+        label = f"{p.get('trace', v)} {p.get('cache', '')}".strip()
+        hdr += [f"{label} M req/s", "miss ratio", "÷floor"]
+    body = []
+    for policy in dict.fromkeys(r["policy"] for r in sub):
+        row = [policy or ""]
+        for v in variants:
+            r = cells.get((policy, v))
+            if r is None:
+                row += ["", "", ""]
+                continue
+            miss = r["miss_ratio"]
+            row += [md_e6(r["req_per_s"]),
+                    f"{miss:.4f}" if isinstance(miss, float) else md_ns(miss),
+                    md_ratio(r["ratio_to_floor"])]
+        body.append(row)
+    return hdr, body
+
+
 def family_table(family, sub):
     if family == "GetSize":
         hdr = ["kv", "variant", "C++ ns", "Python ns", "×Python",
@@ -162,6 +197,13 @@ def family_table(family, sub):
     elif family == "MemoryFloor":
         hdr = ["entries", "C++ ns"]
         body = [[r["entries"], md_ns(r["cpp_median_ns"])] for r in sub]
+    elif family == "Simulate":
+        return simulate_table(sub)
+    elif family == "SimulateFloor":
+        hdr = ["trace", "cache", "M req/s", "ms per trace"]
+        body = [[r["case"].params.get("trace", ""),
+                 r["case"].params.get("cache", ""), md_e6(r["req_per_s"]),
+                 md_e6(r["cpp_median_ns"])] for r in sub]
     else:
         hdr = ["policy", "dict", "kv", "key", "entries", "variant", "C++ ns",
                "Python ns", "×Python", "naive ns", "×naive"]

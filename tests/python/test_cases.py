@@ -62,6 +62,27 @@ class NamesTest(unittest.TestCase):
                          "BM_UpdateOnGet/lru/dict:naive/kvobj/hstr/"
                          "entries:8/dist:uniform")
 
+    def test_simulate_families(self):
+        # BM_Simulate/<policy>/trace:<t>/cache:<c>: a policy, no dict; the
+        # floor has neither (bench/simulate_benchmarks.cc).
+        c = cases.parse_name("BM_Simulate/s3fifo/trace:cloudphysics/"
+                             "cache:128MiB/min_time:0.050")
+        self.assertEqual((c.name, c.family, c.policy, c.dict, c.kv, c.key,
+                          c.entries, c.variant),
+                         ("BM_Simulate/s3fifo/trace:cloudphysics/cache:128MiB",
+                          "Simulate", "s3fifo", None, None, None, None,
+                          "trace:cloudphysics/cache:128MiB"))
+        self.assertEqual(c.params, {"trace": "cloudphysics",
+                                    "cache": "128MiB"})
+        f = cases.parse_name("BM_SimulateFloor/trace:zipf1.0/cache:40MiB")
+        self.assertEqual((f.family, f.policy, f.variant),
+                         ("SimulateFloor", None, "trace:zipf1.0/cache:40MiB"))
+        for x in (c, f):
+            self.assertEqual(cases.format_name(x), x.name)
+        self.assertEqual(c.with_fields(family="SimulateFloor",
+                                       policy=None).name,
+                         "BM_SimulateFloor/trace:cloudphysics/cache:128MiB")
+
     def test_ere_escape(self):
         self.assertEqual(cases.ere_escape("BM_X/a:1/b.c(d)"),
                          r"BM_X/a:1/b\.c\(d\)")
@@ -80,6 +101,25 @@ class CaseListTest(unittest.TestCase):
         ordered = cl.sorted()
         self.assertEqual(ordered[0].family, "GetSize")
         self.assertEqual(ordered[-1].family, "MemoryFloor")
+
+    def test_simulate_records_as_the_binary_lists_them(self):
+        with open(CASES) as f:
+            doc = json.load(f)
+        for name, policy in (
+                ("BM_Simulate/fifo/trace:zipf1.0/cache:40MiB", "fifo"),
+                ("BM_SimulateFloor/trace:zipf1.0/cache:40MiB", None)):
+            doc["cases"].append({
+                "name": name, "family": name[3:name.index("/")],
+                "policy": policy, "dict": None, "kv": None, "key": None,
+                "entries": None, "variant": "trace:zipf1.0/cache:40MiB"})
+        cl = cases.load_case_list(doc)
+        sim = cl.get("BM_Simulate/fifo/trace:zipf1.0/cache:40MiB")
+        self.assertEqual(sim, cases.parse_name(sim.name))
+        self.assertEqual(cl.case(sim.name + "/repeats:1"), sim)
+        # after every per-op family, the replay before its floor
+        self.assertEqual([c.family for c in cl.sorted()[-2:]],
+                         ["Simulate", "SimulateFloor"])
+        self.assertEqual(cl.dicts, ["flat", "absl", "node", "naive"])
 
     def test_default_from_the_document_not_a_name(self):
         with open(CASES) as f:

@@ -115,6 +115,27 @@ class SelectionTest(unittest.TestCase):
             "BM_GetSize/field_read", "BM_GetSize/kvobj",
             "BM_GetSize/tensor/dtype:bfloat16/rank:1/view:narrow"])
 
+    def test_whole_trace_replays_are_not_gated(self):
+        # BM_Simulate* time whole traces; the gate counts per-op
+        # instructions, so neither its selection nor its filter takes them.
+        with open(CASES) as f:
+            doc = json.load(f)
+        for name, policy in (
+                ("BM_Simulate/lru/trace:cloudphysics/cache:128MiB", "lru"),
+                ("BM_SimulateFloor/trace:cloudphysics/cache:128MiB", None)):
+            doc["cases"].append({
+                "name": name, "family": name[3:name.index("/")],
+                "policy": policy, "dict": None, "kv": None, "key": None,
+                "entries": None,
+                "variant": "trace:cloudphysics/cache:128MiB"})
+        cl = cases.load_case_list(doc)
+        chosen, flt = gate.select(cl, None)
+        self.assertEqual(chosen, gatelib.gate_cases(self.cl))
+        rx = re.compile(flt)
+        self.assertFalse([c.name for c in cl if c.family.startswith(
+            "Simulate") and (gatelib.is_gate_case(c, cl.default_dict)
+                             or rx.search(c.name))])
+
     def test_bench_filter_matches_exactly_the_selection(self):
         chosen, flt = gate.select(self.cl, None)
         rx = re.compile(flt)

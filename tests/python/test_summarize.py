@@ -12,6 +12,7 @@ import contextlib
 import csv
 import glob
 import io
+import json
 import os
 import shutil
 import tempfile
@@ -251,6 +252,75 @@ class HistoryTest(unittest.TestCase):
         self.assertEqual(f"{r['speedup_vs_python']:.2f}", "7.33")
         self.assertEqual(f"{r['speedup_vs_naive']:.2f}", "2.43")
         self.assertEqual(f"{r['ratio_to_floor']:.2f}", "0.43")
+
+
+class SimulateTest(unittest.TestCase):
+    """BM_Simulate and its floor (bench/simulate_benchmarks.cc): a run
+    without cases.json, so the names go through cases.parse_name."""
+    S = "BM_Simulate/{p}/trace:{t}/cache:{c}"
+    F = "BM_SimulateFloor/trace:{t}/cache:{c}"
+
+    def setUp(self):
+        self.tmp = tempfile.mkdtemp(prefix="summarize_sim_test_")
+
+        def entry(name, ms, counters=None, error=None):
+            e = {"name": name, "run_name": name, "run_type": "iteration",
+                 "repetitions": 1, "repetition_index": 0, "threads": 1,
+                 "iterations": 10, "real_time": ms, "cpu_time": ms,
+                 "time_unit": "ms"}
+            e.update(counters or {})
+            if error:
+                e.update(error_occurred=True, error_message=error)
+            return e
+        n = 100000   # requests per trace: 10 ms = 10 M req/s
+        bms = [entry(self.S.format(p="lru", t="cloudphysics", c="128MiB"),
+                     5.0, {"items_per_second": n / 5e-3,
+                           "miss_ratio": 0.82, "n_miss": 82000.0}),
+               entry(self.S.format(p="fifo", t="cloudphysics", c="128MiB"),
+                     10.0, {"items_per_second": n / 10e-3,
+                            "miss_ratio": 0.85, "n_miss": 85000.0}),
+               entry(self.S.format(p="lru", t="zipf1.0", c="40MiB"), 20.0,
+                     {"items_per_second": n / 20e-3, "miss_ratio": 0.25}),
+               entry(self.S.format(p="fifo", t="zipf1.0", c="40MiB"), 0.0,
+                     error="fifo: two replays differ"),
+               entry(self.F.format(t="cloudphysics", c="128MiB"), 1.0,
+                     {"items_per_second": n / 1e-3, "found_ratio": 0.18})]
+        with open(os.path.join(self.tmp, "cpp.json"), "w") as f:
+            json.dump({"context": {}, "benchmarks": bms}, f)
+
+    def tearDown(self):
+        shutil.rmtree(self.tmp)
+
+    def test_rows_and_policy_by_trace_table(self):
+        rows, md = run_summarize(self.tmp)
+        lru = rows[self.S.format(p="lru", t="cloudphysics", c="128MiB")]
+        self.assertEqual((lru["family"], lru["policy"], lru["dict"],
+                          lru["variant"]),
+                         ("Simulate", "lru", "",
+                          "trace:cloudphysics/cache:128MiB"))
+        self.assertAlmostEqual(float(lru["req_per_s"]), 2e7)
+        self.assertAlmostEqual(float(lru["miss_ratio"]), 0.82)
+        self.assertAlmostEqual(float(lru["floor_ns"]), 1e6)
+        self.assertAlmostEqual(float(lru["ratio_to_floor"]), 5.0)
+        # no floor was run for zipf; the errored case says so
+        self.assertEqual(rows[self.S.format(p="lru", t="zipf1.0",
+                                            c="40MiB")]["ratio_to_floor"],
+                         "n/a")
+        bad = rows[self.S.format(p="fifo", t="zipf1.0", c="40MiB")]
+        self.assertEqual((bad["req_per_s"], bad["miss_ratio"]),
+                         ("error", "error"))
+        floor = rows[self.F.format(t="cloudphysics", c="128MiB")]
+        self.assertEqual((floor["policy"], floor["miss_ratio"]), ("", ""))
+        self.assertAlmostEqual(float(floor["req_per_s"]), 1e8)
+        self.assertIn("| policy | cloudphysics 128MiB M req/s | miss ratio | "
+                      "÷floor | zipf1.0 40MiB M req/s | miss ratio | ÷floor |",
+                      md)
+        self.assertIn("| lru | 20.0 | 0.8200 | 5.00× | 5.00 | 0.2500 | n/a |",
+                      md)
+        self.assertIn("| fifo | 10.0 | 0.8500 | 10.0× | error | error | "
+                      "error |", md)
+        self.assertIn("## SimulateFloor (1 case)", md)
+        self.assertIn("| cloudphysics | 128MiB | 100 | 1.00 |", md)
 
 
 if __name__ == "__main__":
