@@ -40,6 +40,31 @@ void set_counters(benchmark::State& bm, const State& s,
   bm.counters["bytes_per_entry"] = benchmark::Counter(s.bytes_per_entry);
 }
 
+// A policy that needs the future (Belady) is told one before every
+// operation: the next access of the request, drawn from a fixed table of
+// pseudo-random request indices (and none, 1 in 8), so its heap sees a mix
+// of near and far futures. Compiles to nothing for the other policies.
+template <class Evictor, class Policy>
+inline void tell_future(Evictor& evictor, std::size_t i) {
+  if constexpr (Policy::kTraits.needs_future_knowledge) {
+    static const std::vector<std::int64_t> futures = [] {
+      std::vector<std::int64_t> out(kDraws);
+      std::uint64_t x = 0x9E3779B97F4A7C15u;
+      for (auto& f : out) {
+        x ^= x << 13;
+        x ^= x >> 7;
+        x ^= x << 17;
+        f = (x & 7) == 0 ? -1 : static_cast<std::int64_t>(x >> 24);
+      }
+      return out;
+    }();
+    evictor.set_next_access(futures[i & (kDraws - 1)]);
+  } else {
+    (void)evictor;
+    (void)i;
+  }
+}
+
 template <class Combo, class K>
 void BM_UpdateOnGet(benchmark::State& bm, KVKind kind, std::size_t n,
                     bool zipf) {
@@ -84,6 +109,7 @@ void BM_UpdateOnGet(benchmark::State& bm, KVKind kind, std::size_t n,
   {
     MeasuredRegion region;
     for (auto _ : bm) {
+      tell_future<decltype(s.evictor), typename Combo::Policy>(s.evictor, i);
       evictor->update_on_get(*keys[i], s.dict);
       i = (i + 1) & (kDraws - 1);
     }
@@ -195,6 +221,123 @@ void BM_PutOneEviction(benchmark::State& bm, KVKind kind, std::size_t n) {
       // window of n keys again.
       while (s.dict.size() > n) s.evictor.remove(s.dict, s.dict.front_key());
       s.order_dirty = true;
+    }
+  }
+  set_counters(bm, s, evictions);
+}
+
+// evictions:1 and evictions:8 for a policy whose victims follow no dict
+// order (frequency, ghost lists, the future): any stream of keys that are not
+// resident keeps every put a put of a new key into a full cache. `free_keys`
+// holds the keys that are not resident; a put takes one and its victim
+// takes the freed slot (swapped, so no key is copied or freed). The state is
+// left with other keys resident than the invariant's, so it is rebuilt for
+// the next case.
+template <class Combo, class K>
+void BM_PutOneEvictionAnyVictim(benchmark::State& bm, KVKind kind,
+                                std::size_t n) {
+  using Policy = typename Combo::Policy;
+  auto& s = cache_state<Combo, K>(kind, n, /*unhit=*/true);
+  const KVObject spare = object_pool(kind, n)[0];
+  std::vector<K> free_keys;
+  free_keys.reserve(n);
+  for (std::size_t j = 0; j < n; ++j) free_keys.push_back(s.outside(j));
+  s.stale = true;
+  std::size_t slot = 0, op = 0;
+  auto put = [&] {
+    tell_future<decltype(s.evictor), Policy>(s.evictor, op++);
+    const std::size_t evicted = put_recycling(s, free_keys[slot], spare);
+    if (evicted == 1) std::swap(free_keys[slot], s.scratch.evict_keys[0]);
+    slot = slot + 1 == n ? 0 : slot + 1;
+    return evicted;
+  };
+
+  // Check one put: one victim, resident before and not after, the new key
+  // stored, the cache still full.
+  {
+    const K key = free_keys[0];
+    const std::size_t evicted = put();
+    const K& victim = free_keys[0];
+    if (evicted != 1 || victim == key || !s.dict.contains(key) ||
+        s.dict.contains(victim) || s.dict.size() != n ||
+        current_of(s) != static_cast<double>(s.max_bytes())) {
+      bm.SkipWithError(
+          "evictions:1 put into a full cache did not evict exactly one "
+          "resident key");
+      return;
+    }
+  }
+  std::size_t evictions = 0;
+  {
+    MeasuredRegion region;
+    for (auto _ : bm) evictions += put();
+  }
+  set_counters(bm, s, evictions);
+}
+
+// One put of an object of 8 sizes evicts 8 resident entries; the put is
+// undone after each (the big object removed, the 8 victims put back through
+// the caller loop, as a user would), so the policy's state is a steady one
+// of n small objects.
+template <class Combo, class K>
+void BM_PutEightEvictionsAnyVictim(benchmark::State& bm, KVKind kind,
+                                   std::size_t n) {
+  using Policy = typename Combo::Policy;
+  auto& s = cache_state<Combo, K>(kind, n, /*unhit=*/true);
+  s.stale = true;
+  constexpr std::int64_t kBig = 8 * kObjectBytes;
+  KVObject big = make_objects(kind, 1, kBig)[0];
+  std::vector<KVObject> popped(8);
+  std::vector<K> victims;
+  PutResult<K> undo_scratch;
+  const K& key = s.outside(0);
+  std::size_t op = 0;
+  auto put = [&] {
+    std::size_t e = 0;
+    tell_future<decltype(s.evictor), Policy>(s.evictor, op++);
+    put_blocking(
+        s.evictor, s.dict, key, kBig, s.scratch,
+        [&]() -> KVObject&& { return std::move(big); },
+        [&](KVObject&& removed) {
+          if (e < popped.size()) popped[e++] = std::move(removed);
+        });
+    return s.scratch.evict_keys.size();
+  };
+  auto undo = [&] {
+    big = s.evictor.remove(s.dict, key);
+    victims.swap(s.scratch.evict_keys);
+    for (std::size_t e = 0; e < victims.size() && e < popped.size(); ++e) {
+      tell_future<decltype(s.evictor), Policy>(s.evictor, op++);
+      put_blocking(
+          s.evictor, s.dict, victims[e], kObjectBytes, undo_scratch,
+          [&]() -> KVObject&& { return std::move(popped[e]); },
+          [](KVObject&&) {});
+    }
+  };
+
+  {
+    const std::size_t evicted = put();
+    bool ok = s.scratch.status == PutStatus::kLegal && evicted == 8 &&
+              s.dict.size() == n - 7 &&
+              current_of(s) == static_cast<double>(s.max_bytes());
+    for (const K& v : s.scratch.evict_keys) ok = ok && !s.dict.contains(v);
+    undo();
+    if (!ok || s.dict.size() != n ||
+        current_of(s) != static_cast<double>(s.max_bytes())) {
+      bm.SkipWithError(
+          "evictions:8 put did not evict exactly 8 resident keys, or its undo "
+          "did not refill the cache");
+      return;
+    }
+  }
+  std::size_t evictions = 0;
+  {
+    MeasuredRegion region;
+    while (bm.KeepRunningBatch(1)) {
+      evictions += put();
+      region.pause(bm);
+      undo();
+      region.resume(bm);
     }
   }
   set_counters(bm, s, evictions);
@@ -341,12 +484,11 @@ void BM_PutIllegal(benchmark::State& bm, KVKind kind, std::size_t n) {
 template <class Combo, class K>
 void register_for(const std::vector<std::size_t>& entries) {
   constexpr PolicyTraits kTraits = Combo::Policy::kTraits;
-  // The put cases' key streams and undo steps rely on victims taken from one
-  // end of the dict. A policy that evicts by other rules (frequency, ghost
-  // lists, the future) needs its own stream here first.
-  static_assert(!kTraits.evicts || kTraits.victim_end != VictimEnd::kNone,
-                "update_benchmarks.cc: no put key stream for a policy whose "
-                "victims do not follow the dict's order yet");
+  // Victims from one end of the dict, in a policy whose order is the dict's,
+  // have exact key streams and undo steps; any other policy takes the
+  // *AnyVictim streams.
+  constexpr bool kByOrder =
+      kTraits.victim_end != VictimEnd::kNone && kTraits.order_in_dict;
   for (KVKind kind : kAllKVKinds) {
     for (std::size_t n : entries) {
       auto record = [&](const char* family, std::string variant) {
@@ -368,11 +510,19 @@ void register_for(const std::vector<std::size_t>& entries) {
         BM_PutNoEviction<Combo, K>(bm, kind, n);
       });
       add(record("UpdateOnPut", "evictions:1"), [=](benchmark::State& bm) {
-        BM_PutOneEviction<Combo, K>(bm, kind, n);
+        if constexpr (kByOrder || !kTraits.evicts) {
+          BM_PutOneEviction<Combo, K>(bm, kind, n);
+        } else {
+          BM_PutOneEvictionAnyVictim<Combo, K>(bm, kind, n);
+        }
       });
       if constexpr (kTraits.evicts) {
         add(record("UpdateOnPut", "evictions:8"), [=](benchmark::State& bm) {
-          BM_PutEightEvictions<Combo, K>(bm, kind, n);
+          if constexpr (kByOrder) {
+            BM_PutEightEvictions<Combo, K>(bm, kind, n);
+          } else {
+            BM_PutEightEvictionsAnyVictim<Combo, K>(bm, kind, n);
+          }
         });
       }
       if constexpr (kTraits.may_reject_put) {

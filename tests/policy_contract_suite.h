@@ -11,6 +11,7 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cstdint>
 #include <random>
 #include <string>
@@ -19,7 +20,13 @@
 #include "evictlab/caller.h"
 #include "evictlab/errors.h"
 #include "evictlab/kv_object.h"
+#include "evictlab/pins.h"
 #include "evictlab/registry.h"
+#include "tests/models/arc_model.h"
+#include "tests/models/belady_model.h"
+#include "tests/models/lfu_model.h"
+#include "tests/models/s3fifo_model.h"
+#include "tests/models/sieve_model.h"
 #include "tests/policy_model.h"
 
 namespace evictlab::testing {
@@ -46,6 +53,33 @@ template <>
 struct ModelOf<ClockPolicy> {
   using type = ClockModel;
 };
+template <>
+struct ModelOf<BeladyPolicy> {
+  using type = BeladyModel;
+};
+template <>
+struct ModelOf<ARCPolicy> {
+  using type = ARCModel;
+};
+template <>
+struct ModelOf<S3FIFOPolicy> {
+  using type = S3FIFOModel;
+};
+template <>
+struct ModelOf<LFUPolicy> {
+  using type = LfuModel;
+};
+template <>
+struct ModelOf<SievePolicy> {
+  using type = SieveModel;
+};
+
+template <class E, class = void>
+inline constexpr bool kHasStorableLimit = false;
+template <class E>
+inline constexpr bool kHasStorableLimit<
+    E, std::void_t<decltype(std::declval<const E&>().max_storable_size())>> =
+    true;
 
 // `Combo` is a PolicyOverDict.
 template <class Combo>
@@ -95,6 +129,18 @@ class PolicyContractTest : public ::testing::Test {
       return std::nullopt;
     }
   }
+  // The largest object a put of a new key stores: the limit, or less for a
+  // policy whose admission rule says so (s3fifo: below its small queue).
+  std::int64_t storable() const {
+    if constexpr (kHasStorableLimit<Evictor>) {
+      return evictor_.max_storable_size();
+    } else {
+      return kMax;
+    }
+  }
+  // Skips a test that needs objects of `size` bytes stored.
+  bool cannot_store(std::int64_t size) const { return size > storable(); }
+
   // Fills the cache with n keys "0".."n-1" of `size` bytes each.
   void fill(int n, std::int64_t size) {
     for (int i = 0; i < n; ++i)
@@ -108,6 +154,9 @@ class PolicyContractTest : public ::testing::Test {
 TYPED_TEST_SUITE_P(PolicyContractTest);
 
 TYPED_TEST_P(PolicyContractTest, FillsToExactlyTheLimitWithoutEvicting) {
+  if (this->cannot_store(4096)) {
+    GTEST_SKIP() << "stores objects up to " << this->storable() << " bytes";
+  }
   this->fill(4, 4096);
   EXPECT_EQ(this->keys(), (Keys{"0", "1", "2", "3"}));
   if (auto current = this->current()) EXPECT_EQ(*current, 16384.0);
@@ -129,6 +178,9 @@ TYPED_TEST_P(PolicyContractTest, AMissingHitThrowsIfAndOnlyIfTheTraitsSaySo) {
 }
 
 TYPED_TEST_P(PolicyContractTest, TheVictimComesFromTheDeclaredEnd) {
+  if (this->cannot_store(4096)) {
+    GTEST_SKIP() << "stores objects up to " << this->storable() << " bytes";
+  }
   this->fill(4, 4096);
   const Outcome out = this->put("new", 4096);
   EXPECT_EQ(out.status, PutStatus::kLegal);
@@ -148,6 +200,9 @@ TYPED_TEST_P(PolicyContractTest, TheVictimComesFromTheDeclaredEnd) {
 }
 
 TYPED_TEST_P(PolicyContractTest, OneLargePutEvictsAsManyAsNeededAndNoMore) {
+  if (this->cannot_store(12288)) {
+    GTEST_SKIP() << "stores objects up to " << this->storable() << " bytes";
+  }
   if (!this->kTraits.evicts) GTEST_SKIP() << "never evicts";
   this->fill(4, 4096);
   const Outcome out = this->put("big", 12288);
@@ -156,6 +211,9 @@ TYPED_TEST_P(PolicyContractTest, OneLargePutEvictsAsManyAsNeededAndNoMore) {
 }
 
 TYPED_TEST_P(PolicyContractTest, AboveTheLimitIsRejectedAndChangesNothing) {
+  if (this->cannot_store(4096)) {
+    GTEST_SKIP() << "stores objects up to " << this->storable() << " bytes";
+  }
   this->fill(1, 4096);
   const auto before = this->current();
   const Outcome out = this->put("huge", kMax + 1);
@@ -170,6 +228,9 @@ TYPED_TEST_P(PolicyContractTest, AboveTheLimitIsRejectedAndChangesNothing) {
 }
 
 TYPED_TEST_P(PolicyContractTest, ExactlyTheLimitIsLegal) {
+  if (this->cannot_store(kMax)) {
+    GTEST_SKIP() << "stores objects up to " << this->storable() << " bytes";
+  }
   this->fill(2, 4096);
   const Outcome out = this->put("all", kMax);
   EXPECT_EQ(out.status, PutStatus::kLegal);
@@ -203,15 +264,33 @@ TYPED_TEST_P(PolicyContractTest, RandomOperationsMatchTheModel) {
     for (int op = 0; op < 3000; ++op) {
       const std::string key = "k" + std::to_string(pick(14));
       const int what = pick(10);
+      if constexpr (TestFixture::kTraits.needs_future_knowledge) {
+        // Request indices ahead of this operation (a shared one is broken by
+        // stamp, as +inf is), or none (-1).
+        const std::int64_t next =
+            pick(4) == 0 ? -1 : op + 1 + static_cast<std::int64_t>(pick(50));
+        this->evictor_.set_next_access(next);
+        model.set_next_access(next);
+      }
       Outcome actual, expected;
+      const Keys before = this->keys();
       if (what < 5) {
         // Negative sizes are rare, as the original's callers never send them.
         const std::int64_t size = kSizes[pick(op % 50 == 0 ? 8 : 7)];
         actual = this->put(key, size);
         expected = model.put(key, size);
       } else if (what < 9) {
-        actual = this->hit(key);
-        expected = model.hit(key);
+        if (what == 8) {
+          // The simulator's hit path (hit_if_resident) answers residency
+          // and applies the same hit rule as update_on_get.
+          const bool resident = this->dict_.contains(key);
+          ASSERT_EQ(hit_if_resident(this->evictor_, this->dict_, key), resident)
+              << "op " << op;
+          if (resident) expected = model.hit(key);
+        } else {
+          actual = this->hit(key);
+          expected = model.hit(key);
+        }
       } else {
         actual = this->pop(key);
         expected = model.pop(key);
@@ -222,11 +301,115 @@ TYPED_TEST_P(PolicyContractTest, RandomOperationsMatchTheModel) {
       ASSERT_EQ(this->keys(), model.keys()) << "op " << op;
       if (auto current = this->current()) {
         ASSERT_EQ(*current, model.current()) << "op " << op;
+        // Occupancy never exceeds the capacity after a put (exact
+        // accounting; the original's drifts by design, lru_evictor.h).
+        if (this->kTraits.exact_accounting) {
+          ASSERT_LE(*current, static_cast<double>(kMax)) << "op " << op;
+        }
+      }
+      // A victim was resident; a hit never evicts.
+      for (const std::string& victim : actual.victims) {
+        ASSERT_NE(std::find(before.begin(), before.end(), victim), before.end())
+            << "op " << op << ": victim " << victim << " was not resident";
+      }
+      if (what >= 5 && what < 9) {
+        // A hit never evicts.
+        ASSERT_EQ(this->keys().size(), before.size()) << "op " << op;
       }
       if (!expected.error.empty() && expected.error == "StopIteration") {
         break;  // the reference's state after StopIteration is its own
       }
     }
+  }
+}
+
+// Pins (pins.h), for every policy with exact accounting: random puts, hits
+// and removals with a third of the resident keys pinned at any time. A
+// victim is always resident and never pinned; a put that the unpinned keys
+// cannot make room for is ILLEGAL and changes nothing; eviction candidates
+// are resident, distinct, unpinned, and fewer only when no more are
+// evictable.
+TYPED_TEST_P(PolicyContractTest, PinnedKeysAreNeverVictims) {
+  if constexpr (!TestFixture::kTraits.exact_accounting ||
+                !TestFixture::kTraits.evicts) {
+    GTEST_SKIP() << "the original's accounting has no pins";
+  } else {
+    auto& dict = this->dict_;
+    auto& evictor = this->evictor_;
+    KeySetPins<std::string> pins;
+    std::mt19937 rng(7);
+    auto pick = [&](int n) {
+      return std::uniform_int_distribution<int>(0, n - 1)(rng);
+    };
+    auto size_of = [&](const std::string& key) {
+      return evictlab::get_size(*dict.find(key));
+    };
+    PutResult<std::string> scratch;
+    std::vector<std::string> cands;
+    int illegal = 0, evicting = 0;
+    for (int op = 0; op < 3000; ++op) {
+      const std::string key = "k" + std::to_string(pick(14));
+      const int what = pick(10);
+      if constexpr (TestFixture::kTraits.needs_future_knowledge) {
+        evictor.set_next_access(pick(4) == 0 ? -1 : op + 1 + pick(50));
+      }
+      const bool resident = dict.contains(key);
+      if (what < 5) {
+        if (pins.pinned(key)) continue;  // a pinned key is not re-put
+        const std::int64_t size =
+            std::min(std::int64_t{512} << pick(5), this->storable());
+        const Keys before = this->keys();
+        const double current_before = *this->current();
+        const std::int64_t old = resident ? size_of(key) : 0;
+        const PutStatus status =
+            put_blocking(evictor, dict, key, KVObject(KVObj{0, size, {}}), size,
+                         scratch, pins);
+        const bool fits = current_before - static_cast<double>(old) +
+                              static_cast<double>(size) <=
+                          static_cast<double>(kMax);
+        // Evicting every unpinned key but this one leaves the pinned bytes.
+        const bool can = pins.pinned_bytes() + size <= kMax;
+        if (!can) {
+          ++illegal;
+          ASSERT_EQ(status, PutStatus::kIllegal) << "op " << op;
+          ASSERT_EQ(this->keys(), before) << "op " << op;
+          ASSERT_EQ(*this->current(), current_before) << "op " << op;
+          continue;
+        }
+        ASSERT_EQ(status, PutStatus::kLegal) << "op " << op;
+        if (!fits) ++evicting;
+        for (const std::string& victim : scratch.evict_keys) {
+          ASSERT_FALSE(pins.pinned(victim)) << "op " << op << " " << victim;
+          ASSERT_NE(victim, key) << "op " << op;
+          ASSERT_NE(std::find(before.begin(), before.end(), victim),
+                    before.end())
+              << "op " << op;
+        }
+        ASSERT_LE(*this->current(), static_cast<double>(kMax)) << "op " << op;
+        if (dict.contains(key) && pick(3) == 0) pins.pin(key, size_of(key));
+      } else if (what < 8) {
+        if (resident) evictor.update_on_get(key, dict);
+      } else if (what < 9) {
+        if (!resident || pins.pinned(key)) continue;
+        evictor.remove(dict, key);
+      } else {
+        if (resident && pick(2) == 0) pins.unpin(key, size_of(key));
+        const std::size_t n = 1 + static_cast<std::size_t>(pick(4));
+        evictor.candidates(dict, n, pins, cands);
+        const std::size_t evictable = dict.size() - pins.size();
+        ASSERT_EQ(cands.size(), std::min(n, evictable)) << "op " << op;
+        for (std::size_t i = 0; i < cands.size(); ++i) {
+          ASSERT_TRUE(dict.contains(cands[i])) << "op " << op;
+          ASSERT_FALSE(pins.pinned(cands[i])) << "op " << op;
+          for (std::size_t j = 0; j < i; ++j) ASSERT_NE(cands[i], cands[j]);
+        }
+        // The caller removes candidates, as LMCache's backend does.
+        for (const std::string& c : cands) evictor.remove(dict, c);
+      }
+    }
+    // The sequence exercised both outcomes.
+    EXPECT_GT(illegal, 0);
+    EXPECT_GT(evicting, 0);
   }
 }
 
@@ -236,7 +419,8 @@ REGISTER_TYPED_TEST_SUITE_P(
     AMissingHitThrowsIfAndOnlyIfTheTraitsSaySo,
     TheVictimComesFromTheDeclaredEnd, OneLargePutEvictsAsManyAsNeededAndNoMore,
     AboveTheLimitIsRejectedAndChangesNothing, ExactlyTheLimitIsLegal,
-    NeverEvictsWhenTheTraitsSaySo, RandomOperationsMatchTheModel);
+    NeverEvictsWhenTheTraitsSaySo, RandomOperationsMatchTheModel,
+    PinnedKeysAreNeverVictims);
 
 }  // namespace evictlab::testing
 

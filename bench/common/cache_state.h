@@ -122,6 +122,9 @@ struct CacheState {
   bool order_dirty = false;
   // Hits left per-entry state (PolicyTraits::per_entry_hit_state).
   bool hit_dirty = false;
+  // A case left other keys resident than the invariant's (a policy whose
+  // victims follow no dict order): rebuilt before the next case uses it.
+  bool stale = false;
   double bytes_per_entry = 0;
   PutResult<K> scratch;
 };
@@ -136,7 +139,7 @@ CacheState<Combo, K>& cache_state(KVKind kind, std::size_t n,
                   std::unique_ptr<CacheState<Combo, K>>>
       states;
   auto& state = states[{kind, n}];
-  if (state && unhit && state->hit_dirty) state.reset();
+  if (state && (state->stale || (unhit && state->hit_dirty))) state.reset();
   if (!state) state = std::make_unique<CacheState<Combo, K>>(kind, n);
   return *state;
 }

@@ -81,6 +81,7 @@ void print_case_list() {
         {"exact_accounting", t.exact_accounting},
         {"victim_end", std::string(victim_end_name(t.victim_end))},
         {"per_entry_hit_state", t.per_entry_hit_state},
+        {"order_in_dict", t.order_in_dict},
     });
   });
   doc["policies"] = std::move(policies);

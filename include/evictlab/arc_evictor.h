@@ -157,6 +157,21 @@ class ARCEvictor final : public BaseEvictor<Dict> {
     }
   }
 
+  // The simulator's hit path (evictor.h hit_if_resident): one lookup of the
+  // node table; a ghost (G1, G2) is not resident.
+  bool hit(Dict& /*cache_dict*/, const key_type& key) {
+    const auto it = index_.find(key);
+    if (it == index_.end()) return false;
+    const Index i = it->second;
+    const List list = nodes_[i].list;
+    if (list != List::kL1 && list != List::kL2) return false;
+    if (list == List::kL1 || queue(list).head != i) {
+      unlink(i);
+      push_head(List::kL2, i);
+    }
+    return true;
+  }
+
   PutResult<key_type> update_on_put(Dict& cache_dict,
                                     std::int64_t cache_size) override {
     PutResult<key_type> result;

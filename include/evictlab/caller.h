@@ -18,9 +18,11 @@
 #define EVICTLAB_CALLER_H_
 
 #include <cstdint>
+#include <type_traits>
 #include <utility>
 
 #include "evictlab/evictor.h"
+#include "evictlab/pins.h"
 
 namespace evictlab {
 
@@ -32,12 +34,19 @@ namespace evictlab {
 // from it directly (returning a V by value costs a move and a destruction per
 // put, +40 instructions on a 350-instruction put, measured by scripts/gate).
 // `scratch` holds the evictor's answer afterwards. Returns its status.
-template <class Evictor, class Dict, class MakeValue, class OnRemoved>
+// `pins` (pins.h): keys the evictor must not choose as victims.
+template <class Evictor, class Dict, class Pins, class MakeValue,
+          class OnRemoved>
 PutStatus put_blocking(Evictor& evictor, Dict& dict,
                        const typename Dict::key_type& key, std::int64_t size,
                        PutResult<typename Dict::key_type>& scratch,
-                       MakeValue&& make_value, OnRemoved&& on_removed) {
-  evictor.decide(dict, size, &key, scratch);
+                       const Pins& pins, MakeValue&& make_value,
+                       OnRemoved&& on_removed) {
+  if constexpr (std::is_same_v<Pins, NoPins>) {
+    evictor.decide(dict, size, &key, scratch);
+  } else {
+    evictor.decide(dict, size, &key, scratch, pins);
+  }
   if (scratch.status == PutStatus::kIllegal) return scratch.status;
   if (dict.contains(key)) on_removed(evictor.remove(dict, key));
   for (const auto& evicted : scratch.evict_keys) {
@@ -45,6 +54,17 @@ PutStatus put_blocking(Evictor& evictor, Dict& dict,
   }
   evictor.store(dict, key, make_value());
   return scratch.status;
+}
+
+// Without pins.
+template <class Evictor, class Dict, class MakeValue, class OnRemoved>
+PutStatus put_blocking(Evictor& evictor, Dict& dict,
+                       const typename Dict::key_type& key, std::int64_t size,
+                       PutResult<typename Dict::key_type>& scratch,
+                       MakeValue&& make_value, OnRemoved&& on_removed) {
+  return put_blocking(evictor, dict, key, size, scratch, NoPins{},
+                      std::forward<MakeValue>(make_value),
+                      std::forward<OnRemoved>(on_removed));
 }
 
 // Stores `value`, dropping whatever the put removes.
@@ -55,6 +75,18 @@ PutStatus put_blocking(Evictor& evictor, Dict& dict,
                        PutResult<typename Dict::key_type>& scratch) {
   return put_blocking(
       evictor, dict, key, size, scratch,
+      [&]() -> V&& { return std::move(value); }, [](auto&&) {});
+}
+
+// Stores `value` with pins, dropping whatever the put removes.
+template <class Evictor, class Dict, class V, class Pins>
+PutStatus put_blocking(Evictor& evictor, Dict& dict,
+                       const typename Dict::key_type& key, V value,
+                       std::int64_t size,
+                       PutResult<typename Dict::key_type>& scratch,
+                       const Pins& pins) {
+  return put_blocking(
+      evictor, dict, key, size, scratch, pins,
       [&]() -> V&& { return std::move(value); }, [](auto&&) {});
 }
 

@@ -1,9 +1,10 @@
 // ClockEvictor: CLOCK with an n-bit access counter, as SIM-SPEC section 4
-// (and libCacheSim's Clock) defines it. Policy `clock`.
+// (and libCacheSim's Clock) defines it. Policy `clock`, parameter
+// `n-bit-counter` (1..8, default 1; --param clock.n-bit-counter=2).
 //
 // - The dict's front is the clock's tail (oldest), its back the head; new
 //   entries go to the head with counter 0.
-// - A hit raises the entry's counter by one, up to 2^kBits - 1. Nothing moves.
+// - A hit raises the entry's counter by one, up to 2^bits - 1. Nothing moves.
 //   A hit of a key that is absent does nothing.
 // - Victims: look at the tail; while its counter is >= 1, decrement it and
 //   move the entry to the head; the first tail entry found with counter 0 is
@@ -15,6 +16,9 @@
 //   put ages the clock (counters and order change): that is the algorithm.
 //   A re-put key is never its own victim (it is moved to the head instead,
 //   where the caller's store puts it anyway).
+// - Pins (pins.h): the hand passes a pinned entry as it passes the incoming
+//   key, moving it to the head with its counter unchanged. When the unpinned
+//   entries cannot make room, ILLEGAL before anything ages.
 // - In a cache whose entries were never hit, every counter is 0 and the
 //   victims are the oldest entries: `victim_end` is kOldest in that sense.
 //
@@ -31,40 +35,54 @@
 #include <iterator>
 #include <stdexcept>
 #include <utility>
+#include <vector>
 
 #include "absl/container/flat_hash_map.h"
 #include "evictlab/cache_limit.h"
 #include "evictlab/errors.h"
 #include "evictlab/evictor.h"
 #include "evictlab/key.h"
+#include "evictlab/pins.h"
+#include "evictlab/policy_params.h"
 #include "evictlab/policy_traits.h"
 
 namespace evictlab {
 
-template <class Dict, int kBits = 1>
+template <class Dict>
 class ClockEvictor final : public BaseEvictor<Dict> {
-  static_assert(kBits >= 1 && kBits <= 7);
-
  public:
   using key_type = typename Dict::key_type;
   using mapped_type = typename Dict::mapped_type;
-  static constexpr std::uint8_t kMaxCount = (1u << kBits) - 1;
 
-  // Throws ConfigError (field `max_cache_size_gb`) as OrderedEvictor does.
-  explicit ClockEvictor(double max_cache_size_gb = 10.0)
+  // Throws ConfigError (field `max_cache_size_gb`) as OrderedEvictor does,
+  // and for a bad `n-bit-counter`.
+  explicit ClockEvictor(double max_cache_size_gb = 10.0,
+                        const PolicyParams& params = {})
       : max_cache_size_(max_bytes_from_gb(max_cache_size_gb)) {
     if (max_cache_size_ < 0) {
       throw ConfigError(
           "max_cache_size_gb",
           fmt::format("must not be negative, got {}", max_cache_size_gb));
     }
+    const auto bits = params.get_int("n-bit-counter", 1, 1, 8);
+    max_count_ = static_cast<std::uint8_t>((1u << bits) - 1);
+    params.check_all_used({"n-bit-counter"});
   }
 
   // Raises the key's counter (saturating). O(1).
   void update_on_get(const key_type& key, Dict& /*cache_dict*/) override {
     if (auto it = counts_.find(key); it != counts_.end()) {
-      if (it->second < kMaxCount) ++it->second;
+      if (it->second < max_count_) ++it->second;
     }
+  }
+
+  // The simulator's hit path (evictor.h hit_if_resident): the counter table
+  // holds exactly the resident keys, so one lookup of it is the hit test.
+  bool hit(Dict& /*cache_dict*/, const key_type& key) {
+    const auto it = counts_.find(key);
+    if (it == counts_.end()) return false;
+    if (it->second < max_count_) ++it->second;
+    return true;
   }
 
   PutResult<key_type> update_on_put(Dict& cache_dict,
@@ -75,47 +93,46 @@ class ClockEvictor final : public BaseEvictor<Dict> {
   }
 
   // The caller loop's update_on_put (caller.h); see the header comment.
+  template <class Pins = NoPins>
   void decide(Dict& cache_dict, std::int64_t cache_size,
-              const key_type* incoming_key, PutResult<key_type>& result) {
+              const key_type* incoming_key, PutResult<key_type>& result,
+              const Pins& pins = Pins{}) {
     result.evict_keys.clear();
     result.status = PutStatus::kIllegal;
     if (cache_size < 0 || cache_size > max_cache_size_) return;
     const mapped_type* old =
         incoming_key ? cache_dict.find(*incoming_key) : nullptr;
-    __int128 excess = static_cast<__int128>(current_cache_size_) -
-                      (old ? evictlab::get_size(*old) : 0) + cache_size -
-                      max_cache_size_;
-    // `last_victim` is valid while victims exist: they are never moved, so
-    // the clock's tail is always the entry after the last victim.
-    typename Dict::iterator last_victim;
-    bool have_victims = false;
-    auto tail = [&] {
-      return have_victims ? std::next(last_victim) : cache_dict.begin();
-    };
-    // Every move spends a counter unit or skips the incoming key, so a walk
-    // longer than this has nothing left to evict.
-    std::size_t budget = (std::size_t{kMaxCount} + 2) * (cache_dict.size() + 1);
-    while (excess > 0) {
-      auto it = tail();
-      if (it == cache_dict.end() || budget-- == 0) {
-        result.evict_keys.clear();  // cannot be satisfied
-        return;
-      }
-      const key_type& key = it.key();
-      std::uint8_t& count = counts_.find(key)->second;
-      const bool is_incoming = old != nullptr && key == *incoming_key;
-      if (is_incoming || count > 0) {
-        if (!is_incoming) --count;
-        const key_type moved = key;
-        cache_dict.move_to_end(moved);
-        continue;
-      }
-      excess -= evictlab::get_size(it.value());
-      result.evict_keys.push_back(key);
-      last_victim = it;
-      have_victims = true;
+    const std::int64_t old_size = old ? evictlab::get_size(*old) : 0;
+    __int128 excess = static_cast<__int128>(current_cache_size_) - old_size +
+                      cache_size - max_cache_size_;
+    if (excess > 0) {
+      const bool old_pinned = old != nullptr && pins.pinned(*incoming_key);
+      const __int128 freeable = static_cast<__int128>(current_cache_size_) -
+                                pins.pinned_bytes() -
+                                (old_pinned ? 0 : old_size);
+      if (excess > freeable) return;
     }
+    sweep(
+        cache_dict, old ? incoming_key : nullptr, pins, result.evict_keys,
+        [&](const mapped_type& victim) {
+          excess -= evictlab::get_size(victim);
+          return excess <= 0;
+        },
+        excess <= 0);
     result.status = PutStatus::kLegal;
+  }
+
+  // LMCache v1's get_evict_candidates: up to n victims by the same hand
+  // (aging the clock as a put would), fewer when fewer are evictable. The
+  // caller removes them all before the next call.
+  template <class Pins = NoPins>
+  void candidates(Dict& cache_dict, std::size_t n, const Pins& pins,
+                  std::vector<key_type>& out) {
+    out.clear();
+    if (n == 0) return;
+    sweep(
+        cache_dict, nullptr, pins, out,
+        [&](const mapped_type&) { return out.size() == n; }, false);
   }
 
   // `d[key] = value`, accounted, with counter 0. Rejects a negative size
@@ -145,8 +162,42 @@ class ClockEvictor final : public BaseEvictor<Dict> {
   std::int64_t current_cache_size() const { return current_cache_size_; }
 
  private:
+  // The hand: appends victims to `victims` until `enough(victim's value)`
+  // says so (or at once if `done`), or nothing evictable is left. `skip` is
+  // the incoming key, passed like a pinned entry.
+  template <class Pins, class Enough>
+  void sweep(Dict& cache_dict, const key_type* skip, const Pins& pins,
+             std::vector<key_type>& victims, Enough&& enough, bool done) {
+    // `last_victim` is valid while victims exist: they are never moved, so
+    // the clock's tail is always the entry after the last victim.
+    typename Dict::iterator last_victim;
+    bool have_victims = false;
+    // Every move spends a counter unit or passes a skipped entry, so a walk
+    // longer than this has nothing left to evict.
+    std::size_t budget =
+        (std::size_t{max_count_} + 2) * (cache_dict.size() + 1);
+    while (!done) {
+      auto it = have_victims ? std::next(last_victim) : cache_dict.begin();
+      if (it == cache_dict.end() || budget-- == 0) return;
+      const key_type& key = it.key();
+      std::uint8_t& count = counts_.find(key)->second;
+      const bool passed = (skip != nullptr && key == *skip) || pins.pinned(key);
+      if (passed || count > 0) {
+        if (!passed) --count;
+        const key_type moved = key;
+        cache_dict.move_to_end(moved);
+        continue;
+      }
+      victims.push_back(key);
+      last_victim = it;
+      have_victims = true;
+      done = enough(it.value());
+    }
+  }
+
   std::int64_t max_cache_size_;
   std::int64_t current_cache_size_ = 0;
+  std::uint8_t max_count_ = 1;
   absl::flat_hash_map<key_type, std::uint8_t, KeyHash<key_type>> counts_;
 };
 
@@ -154,7 +205,7 @@ struct ClockPolicy {
   static constexpr PolicyTraits kTraits{
       /*name=*/"clock",
       /*reproduces=*/
-      "CLOCK, 1-bit counter (SIM-SPEC section 4; libCacheSim "
+      "CLOCK, n-bit counter, default 1 (SIM-SPEC section 4; libCacheSim "
       "Clock)",
       /*promotes_on_hit=*/false,
       /*throws_on_missing_hit=*/false,
@@ -164,6 +215,7 @@ struct ClockPolicy {
       /*exact_accounting=*/true,
       /*victim_end=*/VictimEnd::kOldest,
       /*per_entry_hit_state=*/true,
+      /*order_in_dict=*/true,
   };
   template <class Dict>
   using Evictor = ClockEvictor<Dict>;

@@ -52,6 +52,7 @@ template <class Dict>
 class BaseEvictor {
  public:
   using key_type = typename Dict::key_type;
+  using DictType = Dict;
 
   virtual ~BaseEvictor() = default;
 
@@ -71,6 +72,14 @@ class BaseEvictor {
   }
 };
 
+// Whether a dict offers move_to_end_if_present (ordered_dict.h does).
+template <class D, class = void>
+inline constexpr bool kHasMoveToEndIfPresent = false;
+template <class D>
+inline constexpr bool kHasMoveToEndIfPresent<
+    D, std::void_t<decltype(std::declval<D&>().move_to_end_if_present(
+           std::declval<const typename D::key_type&>()))>> = true;
+
 // Whether an evictor keeps `current_cache_size()` (dummy keeps none).
 template <class E, class = void>
 inline constexpr bool kKeepsCurrentSize = false;
@@ -78,6 +87,43 @@ template <class E>
 inline constexpr bool kKeepsCurrentSize<
     E, std::void_t<decltype(std::declval<const E&>().current_cache_size())>> =
     true;
+
+// `d.move_to_end(key)` if `key` is present, returning whether it was: one
+// probe on a dict that offers move_to_end_if_present, else two.
+template <class Dict>
+bool move_to_end_if_present(Dict& dict, const typename Dict::key_type& key) {
+  if constexpr (kHasMoveToEndIfPresent<Dict>) {
+    return dict.move_to_end_if_present(key);
+  } else {
+    if (!dict.contains(key)) return false;
+    dict.move_to_end(key);
+    return true;
+  }
+}
+
+// The simulator's hit path (sim/replay.h): if `key` is resident, applies the
+// policy's hit rule (update_on_get) and returns true; else changes nothing
+// and returns false. An evictor may offer `bool hit(Dict&, const key_type&)`
+// doing both with one lookup of its own table; otherwise the dict is asked.
+template <class E, class = void>
+inline constexpr bool kHasHit = false;
+template <class E>
+inline constexpr bool
+    kHasHit<E, std::void_t<decltype(std::declval<E&>().hit(
+                   std::declval<typename E::DictType&>(),
+                   std::declval<const typename E::key_type&>()))>> = true;
+
+template <class Evictor, class Dict>
+bool hit_if_resident(Evictor& evictor, Dict& dict,
+                     const typename Dict::key_type& key) {
+  if constexpr (kHasHit<Evictor>) {
+    return evictor.hit(dict, key);
+  } else {
+    if (!dict.contains(key)) return false;
+    evictor.update_on_get(key, dict);
+    return true;
+  }
+}
 
 // store/remove for evictors that are never told of the caller's mutations
 // (the original's contract): they go straight to the dict.

@@ -32,6 +32,8 @@ struct FIFOPolicy {
       /*needs_future_knowledge=*/false,
       /*exact_accounting=*/true,
       /*victim_end=*/VictimEnd::kOldest,
+      /*per_entry_hit_state=*/false,
+      /*order_in_dict=*/true,
   };
   template <class Dict>
   using Evictor = FIFOEvictor<Dict>;

@@ -292,6 +292,15 @@ class LFUEvictor final : public BaseEvictor<Dict> {
     if (n != Lists::kNone && lists_->attached(n)) lists_->touch(n);
   }
 
+  // The simulator's hit path (evictor.h hit_if_resident): the node table
+  // holds exactly the resident keys, so one lookup of it is the hit test.
+  bool hit(Dict& /*cache_dict*/, const key_type& key) {
+    const Index n = lists_->find(key);
+    if (n == Lists::kNone) return false;
+    if (lists_->attached(n)) lists_->touch(n);
+    return true;
+  }
+
   PutResult<key_type> update_on_put(Dict& cache_dict,
                                     std::int64_t cache_size) override {
     PutResult<key_type> result;

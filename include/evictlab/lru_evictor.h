@@ -68,6 +68,12 @@ class LRUEvictor final : public BaseEvictor<Dict>,
     return result;
   }
 
+  // The simulator's hit path (evictor.h hit_if_resident): update_on_get of
+  // a resident key, in one probe; false (nothing changes) when absent.
+  bool hit(Dict& cache_dict, const key_type& key) {
+    return move_to_end_if_present(cache_dict, key);
+  }
+
   // The caller loop's update_on_put (caller.h): the same, reusing
   // `result`'s storage (`evict_keys` is cleared first). The original is not
   // told the incoming key, so `incoming_key` is ignored.
@@ -123,6 +129,8 @@ struct LRUPolicy {
       /*needs_future_knowledge=*/false,
       /*exact_accounting=*/false,
       /*victim_end=*/VictimEnd::kOldest,
+      /*per_entry_hit_state=*/false,
+      /*order_in_dict=*/true,
   };
   template <class Dict>
   using Evictor = LRUEvictor<Dict>;

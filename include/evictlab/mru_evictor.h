@@ -33,6 +33,8 @@ struct MRUPolicy {
       /*needs_future_knowledge=*/false,
       /*exact_accounting=*/true,
       /*victim_end=*/VictimEnd::kNewest,
+      /*per_entry_hit_state=*/false,
+      /*order_in_dict=*/true,
   };
   template <class Dict>
   using Evictor = MRUEvictor<Dict>;

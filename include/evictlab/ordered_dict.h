@@ -188,6 +188,16 @@ class OrderedDict {
     }
   }
 
+  // move_to_end(key) if `key` is present; returns whether it was. One probe
+  // (the simulator's hit path: a lookup and a promotion in one).
+  ABSL_ATTRIBUTE_ALWAYS_INLINE bool move_to_end_if_present(const K& key) {
+    const Index e = find_slot(key, tag_of(key)).entry;
+    if (e == kSentinel) return false;
+    slab_.unlink(e);
+    slab_.link_back(e);
+    return true;
+  }
+
   // The oldest and newest keys. REQUIRES: !empty(). O(1).
   const K& front_key() const { return key_at(slab_.oldest()); }
   const K& back_key() const { return key_at(slab_.newest()); }

@@ -56,6 +56,11 @@ struct PolicyTraits {
   // visited bit) that decides later victims: a benchmark that needs
   // victim_end's order rebuilds its cache after hits.
   bool per_entry_hit_state = false;
+  // The policy's order is the dict's order (plus per-entry counters), so
+  // reordering the dict reorders the policy: a benchmark may undo a put by
+  // storing its victims back and moving them to their old end. False for a
+  // policy with its own lists, hand or heap.
+  bool order_in_dict = false;
 };
 
 }  // namespace evictlab

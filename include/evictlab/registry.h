@@ -14,19 +14,26 @@
 #include <tuple>
 #include <utility>
 
+#include "evictlab/arc_evictor.h"
+#include "evictlab/belady_evictor.h"
 #include "evictlab/clock_evictor.h"
 #include "evictlab/dicts.h"
 #include "evictlab/dummy_evictor.h"
 #include "evictlab/fifo_evictor.h"
+#include "evictlab/lfu_evictor.h"
 #include "evictlab/lru_evictor.h"
 #include "evictlab/mru_evictor.h"
+#include "evictlab/s3fifo_evictor.h"
+#include "evictlab/sieve_evictor.h"
 #include "evictlab/strict_lru_evictor.h"
 
 namespace evictlab {
 
 // Registry order is display order.
-using AllPolicies = std::tuple<LRUPolicy, StrictLRUPolicy, FIFOPolicy,
-                               MRUPolicy, ClockPolicy, DummyPolicy>;
+using AllPolicies =
+    std::tuple<LRUPolicy, StrictLRUPolicy, FIFOPolicy, MRUPolicy, ClockPolicy,
+               LFUPolicy, SievePolicy, ARCPolicy, S3FIFOPolicy, BeladyPolicy,
+               DummyPolicy>;
 
 // One policy over one dict: the unit the contract suite and the benchmark
 // matrix instantiate.

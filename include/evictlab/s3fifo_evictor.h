@@ -157,6 +157,17 @@ class S3FIFOEvictor final : public BaseEvictor<Dict> {
     }
   }
 
+  // The simulator's hit path (evictor.h hit_if_resident): one lookup of the
+  // node table; a ghost is not resident.
+  bool hit(Dict& /*cache_dict*/, const key_type& key) {
+    const auto it = index_.find(key);
+    if (it == index_.end()) return false;
+    Node& node = nodes_[it->second];
+    if (node.queue == S3FIFOQueue::kGhost) return false;
+    if (node.freq != kMaxFreq) ++node.freq;
+    return true;
+  }
+
   PutResult<key_type> update_on_put(Dict& cache_dict,
                                     std::int64_t cache_size) override {
     PutResult<key_type> result;
@@ -293,6 +304,10 @@ class S3FIFOEvictor final : public BaseEvictor<Dict> {
   }
 
   std::int64_t max_cache_size() const { return max_cache_size_; }
+  // The largest object a put of a new key (no ghost hit) stores: below |S|
+  // (SIM-SPEC's admission and decline rules). Callers and the contract suite
+  // size their objects by it; the other policies store up to the limit.
+  std::int64_t max_storable_size() const { return small_capacity_ - 1; }
   // The sum of the stored objects' sizes.
   std::int64_t current_cache_size() const { return current_cache_size_; }
 

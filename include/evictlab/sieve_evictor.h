@@ -102,6 +102,15 @@ class SieveEvictor final : public BaseEvictor<Dict> {
     if (auto it = state_.find(key); it != state_.end()) it->second |= kVisited;
   }
 
+  // The simulator's hit path (evictor.h hit_if_resident): the state table
+  // holds exactly the resident keys, so one lookup of it is the hit test.
+  bool hit(Dict& /*cache_dict*/, const key_type& key) {
+    const auto it = state_.find(key);
+    if (it == state_.end()) return false;
+    it->second |= kVisited;
+    return true;
+  }
+
   PutResult<key_type> update_on_put(Dict& cache_dict,
                                     std::int64_t cache_size) override {
     PutResult<key_type> result;

@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <fstream>
@@ -290,7 +291,12 @@ int simulate(const std::vector<std::string_view>& args) {
   }
   sim::Trace trace;
   try {
-    trace = sim::read_trace(o.trace, *o.format, o.csv);
+    // Next accesses cost a pass over a hash map: only for a policy that
+    // needs the future (Belady).
+    const bool future = std::any_of(
+        o.policies.begin(), o.policies.end(),
+        [](const std::string& p) { return sim::policy_needs_future(p); });
+    trace = sim::read_trace(o.trace, *o.format, o.csv, future);
   } catch (const std::exception& e) {
     fmt::print(stderr, "evictlab simulate: {}\n", e.what());
     return 2;

@@ -37,6 +37,15 @@ void validate(std::string_view policy, std::uint64_t cache_size,
   check_policy_params(policy, options.params_of(policy));
 }
 
+void validate_trace(const Trace& trace, std::string_view policy) {
+  if (policy_needs_future(policy) && !trace.has_next_access) {
+    throw std::invalid_argument(fmt::format(
+        "policy '{}' needs each request's next access: read the trace with "
+        "next accesses (compute_next_access)",
+        policy));
+  }
+}
+
 }  // namespace
 
 void check_policy_params(std::string_view policy, const PolicyParams& params) {
@@ -48,6 +57,14 @@ void check_policy_params(std::string_view policy, const PolicyParams& params) {
   if (!found) {
     throw std::invalid_argument(fmt::format("policy '{}': unknown", policy));
   }
+}
+
+bool policy_needs_future(std::string_view policy) {
+  bool needs = false;
+  with_policy_named(policy, [&](auto p) {
+    needs = decltype(p)::kTraits.needs_future_knowledge;
+  });
+  return needs;
 }
 
 std::vector<std::string> simulator_policies() {
@@ -63,6 +80,7 @@ std::vector<std::string> simulator_policies() {
 SimResult simulate(const Trace& trace, std::string_view policy,
                    std::uint64_t cache_size, const SimOptions& options) {
   validate(policy, cache_size, options);
+  validate_trace(trace, policy);
   SimResult result;
   with_policy_named(policy, [&](auto p) {
     if constexpr (decltype(p)::kTraits.evicts) {
@@ -77,7 +95,10 @@ std::vector<SimResult> simulate_all(
     const Trace& trace, const std::vector<SimJob>& jobs,
     const SimOptions& options, unsigned threads,
     const std::function<void(std::size_t, std::size_t)>& on_done) {
-  for (const SimJob& job : jobs) validate(job.policy, job.cache_size, options);
+  for (const SimJob& job : jobs) {
+    validate(job.policy, job.cache_size, options);
+    validate_trace(trace, job.policy);
+  }
   if (threads == 0) threads = std::max(1u, std::thread::hardware_concurrency());
   threads = static_cast<unsigned>(
       std::min<std::size_t>(threads, std::max<std::size_t>(1, jobs.size())));

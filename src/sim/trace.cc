@@ -360,7 +360,7 @@ std::uint64_t hash_string_id(std::string_view text) {
 }
 
 Trace read_trace(const std::string& path, TraceFormat format,
-                 const CsvOptions& csv) {
+                 const CsvOptions& csv, bool with_next_access) {
   const FileView file(path);
   if (file.size() == 0) throw TraceError(path, "empty file");
   Trace trace;
@@ -378,7 +378,7 @@ Trace read_trace(const std::string& path, TraceFormat format,
       read_txt(path, file, trace);
       break;
   }
-  compute_next_access(trace);
+  if (with_next_access) compute_next_access(trace);
   return trace;
 }
 
@@ -390,6 +390,7 @@ void compute_next_access(Trace& trace) {
     reqs[i].next_access = it->second;
     it->second = static_cast<std::int64_t>(i);
   }
+  trace.has_next_access = true;
 }
 
 }  // namespace evictlab::sim

@@ -34,10 +34,12 @@
 #include <cstdint>
 #include <stdexcept>
 #include <utility>
+#include <vector>
 
 #include "evictlab/cache_limit.h"
 #include "evictlab/errors.h"
 #include "evictlab/evictor.h"
+#include "evictlab/pins.h"
 #include "evictlab/policy_traits.h"
 
 namespace evictlab::internal {
@@ -73,6 +75,16 @@ class OrderedEvictor final : public BaseEvictor<Dict> {
     }
   }
 
+  // The simulator's hit path (evictor.h hit_if_resident): update_on_get of a
+  // resident key in one probe; false (nothing changes) when absent.
+  bool hit(Dict& cache_dict, const key_type& key) {
+    if constexpr (kPromoteOnHit) {
+      return move_to_end_if_present(cache_dict, key);
+    } else {
+      return cache_dict.contains(key);
+    }
+  }
+
   // As update_on_put(d, size, key) for a key that is not in the dict.
   PutResult<key_type> update_on_put(Dict& cache_dict,
                                     std::int64_t cache_size) override {
@@ -95,14 +107,37 @@ class OrderedEvictor final : public BaseEvictor<Dict> {
   // Same, reusing `result`'s storage; `incoming_key` may be null (a new key).
   // Walks the dict (a non-const Dict& only because the dicts hand out
   // iterators through non-const begin()); modifies nothing.
+  // A pinned key (pins.h) is skipped; if the evictable keys cannot make
+  // room, ILLEGAL.
+  template <class Pins = NoPins>
   void decide(Dict& cache_dict, std::int64_t cache_size,
-              const key_type* incoming_key, PutResult<key_type>& result) const {
+              const key_type* incoming_key, PutResult<key_type>& result,
+              const Pins& pins = Pins{}) const {
     if constexpr (kVictims == VictimEnd::kOldest) {
       walk(cache_dict.begin(), cache_dict.end(), cache_dict, cache_size,
-           incoming_key, result);
+           incoming_key, result, pins);
     } else {
       walk(cache_dict.rbegin(), cache_dict.rend(), cache_dict, cache_size,
-           incoming_key, result);
+           incoming_key, result, pins);
+    }
+  }
+
+  // LMCache v1's get_evict_candidates: the first n unpinned keys from the
+  // victims' end, fewer when fewer are evictable. Changes nothing. O(n +
+  // pinned keys passed).
+  template <class Pins = NoPins>
+  void candidates(Dict& cache_dict, std::size_t n, const Pins& pins,
+                  std::vector<key_type>& out) const {
+    out.clear();
+    auto take = [&](auto it, auto end) {
+      for (; it != end && out.size() < n; ++it) {
+        if (!pins.pinned(it.key())) out.push_back(it.key());
+      }
+    };
+    if constexpr (kVictims == VictimEnd::kOldest) {
+      take(cache_dict.begin(), cache_dict.end());
+    } else {
+      take(cache_dict.rbegin(), cache_dict.rend());
     }
   }
 
@@ -146,9 +181,10 @@ class OrderedEvictor final : public BaseEvictor<Dict> {
     return bytes;
   }
 
-  template <class It>
+  template <class It, class Pins>
   void walk(It it, It end, Dict& cache_dict, std::int64_t cache_size,
-            const key_type* incoming_key, PutResult<key_type>& result) const {
+            const key_type* incoming_key, PutResult<key_type>& result,
+            const Pins& pins) const {
     result.evict_keys.clear();
     result.status = PutStatus::kIllegal;
     if (cache_size < 0 || cache_size > max_cache_size_) return;
@@ -164,6 +200,7 @@ class OrderedEvictor final : public BaseEvictor<Dict> {
         return;
       }
       if (old != nullptr && it.key() == *incoming_key) continue;
+      if (pins.pinned(it.key())) continue;
       excess -= evictlab::get_size(it.value());
       result.evict_keys.push_back(it.key());
     }

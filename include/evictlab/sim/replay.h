@@ -66,10 +66,7 @@ SimResult replay(const Trace& trace, std::uint64_t cache_size,
     if constexpr (Policy::kTraits.needs_future_knowledge) {
       evictor.set_next_access(req.next_access);
     }
-    if (dict.contains(req.id)) {
-      evictor.update_on_get(req.id, dict);
-      continue;
-    }
+    if (hit_if_resident(evictor, dict, req.id)) continue;
     if (counted) {
       ++r.n_miss;
       r.n_miss_byte += size;

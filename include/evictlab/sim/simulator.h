@@ -68,6 +68,11 @@ struct SimResult {
 // whose traits say it evicts (dummy never does, so it is no cache policy).
 std::vector<std::string> simulator_policies();
 
+// Whether `policy` needs each request's next access (Belady): its trace must
+// have been read with them (Trace::has_next_access), else simulate() throws
+// std::invalid_argument.
+bool policy_needs_future(std::string_view policy);
+
 // Throws std::invalid_argument naming the policy when it is not one of
 // simulator_policies(), the capacity when it is 0 or above 2^53 (the
 // evictors' limits are exact below it), and the warm-up fraction when it is

@@ -55,6 +55,9 @@ struct CsvOptions {
 
 struct Trace {
   std::vector<Request> requests;
+  // Whether `next_access` is filled (compute_next_access ran); otherwise
+  // every request's is -1 and only policies without future knowledge run.
+  bool has_next_access = false;
 };
 
 // A malformed or unreadable trace. `what()` is
@@ -93,14 +96,16 @@ class TraceError : public std::runtime_error {
 // - kTxt: one decimal object id per line, size 1. Every line must hold an id:
 //   a blank line is an error, except that the file may end with one newline.
 //   A trailing '\r' is dropped and spaces/tabs around the id are trimmed.
-// Every format: `next_access` is filled by `compute_next_access`.
+// Every format: `next_access` is filled by `compute_next_access` when
+// `with_next_access` (a pass over a hash map of the ids, as long as the read
+// itself: callers skip it unless a policy needs the future), else -1.
 //
 // Throws TraceError when the file cannot be opened or read, is empty, has a
 // truncated record (its size is not a multiple of the record size), an
 // unknown vscsi version, or a malformed text line (missing field, non-numeric
 // id or size, a number beyond 2^64-1), and for a csv without `id_field`.
 Trace read_trace(const std::string& path, TraceFormat format,
-                 const CsvOptions& csv = {});
+                 const CsvOptions& csv = {}, bool with_next_access = true);
 
 // SIM-SPEC section 3: sets every request's `next_access` to the index of the
 // next request with the same id, or -1. O(n) expected time, one backward pass

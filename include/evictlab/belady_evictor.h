@@ -1,0 +1,291 @@
+// BeladyEvictor: the offline optimum (MIN), SIM-SPEC section 3 and 4. Policy
+// `belady`.
+//
+// - The victim is the resident object whose next access is farthest in the
+//   future; objects never accessed again (+infinity) go first. Finite next
+//   accesses are request indices, so two resident objects never share one;
+//   among the +infinity objects, which SIM-SPEC leaves open, the most
+//   recently stamped (inserted or hit) goes first. (On the shipped
+//   cloudPhysics trace either order gives libCacheSim's counts exactly;
+//   tests/belady_test.cc pins this one.)
+// - The future comes from the caller: `set_next_access(i)` before each
+//   request gives that request's next access (the index of the next request
+//   for the same object, -1 for none). A hit then moves the object's next
+//   access to it; a store gives it to the new object. Without calls every
+//   object is +infinity, and Belady degenerates to "newest first".
+// - Exact accounting, a re-put key is never its own victim, pins are never
+//   victims, ILLEGAL above the limit or when the evictable bytes cannot make
+//   room (nothing changes): as the other exact policies.
+//
+// State: a side table key -> slot (key, next access, stamp, size) over a
+// slab with a free list, and a binary max-heap of (next access, stamp, slot)
+// with lazy deletion: a hit or store pushes a new entry and leaves the old
+// one stale (its stamp no longer matches); a victim search pops stale
+// entries. Heap entries hold no key, so a hit copies none. The heap is
+// rebuilt from the table when stale entries outnumber live ones, so it stays
+// within 2x the resident count and stops growing in steady state (no
+// allocation per operation).
+//
+// Complexity: hit and store O(log n) worst case (a push; O(1) on average for
+// random next accesses), a victim O(log n) amortized. NOT thread-safe.
+#ifndef EVICTLAB_BELADY_EVICTOR_H_
+#define EVICTLAB_BELADY_EVICTOR_H_
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <cstdint>
+#include <limits>
+#include <stdexcept>
+#include <utility>
+#include <vector>
+
+#include "absl/container/flat_hash_map.h"
+#include "evictlab/cache_limit.h"
+#include "evictlab/errors.h"
+#include "evictlab/evictor.h"
+#include "evictlab/key.h"
+#include "evictlab/pins.h"
+#include "evictlab/policy_params.h"
+#include "evictlab/policy_traits.h"
+
+namespace evictlab {
+
+template <class Dict>
+class BeladyEvictor final : public BaseEvictor<Dict> {
+ public:
+  using key_type = typename Dict::key_type;
+  using mapped_type = typename Dict::mapped_type;
+  static constexpr std::int64_t kNever =
+      std::numeric_limits<std::int64_t>::max();
+
+  explicit BeladyEvictor(double max_cache_size_gb = 10.0,
+                         const PolicyParams& params = {})
+      : max_cache_size_(max_bytes_from_gb(max_cache_size_gb)) {
+    if (max_cache_size_ < 0) {
+      throw ConfigError(
+          "max_cache_size_gb",
+          fmt::format("must not be negative, got {}", max_cache_size_gb));
+    }
+    params.check_all_used({});
+  }
+
+  // The current request's next access: a request index, or < 0 for none.
+  void set_next_access(std::int64_t next_access) {
+    pending_next_ = next_access < 0 ? kNever : next_access;
+  }
+
+  // The object's next access becomes the current request's. O(log n).
+  void update_on_get(const key_type& key, Dict& /*cache_dict*/) override {
+    if (auto it = index_.find(key); it != index_.end()) {
+      Slot& slot = slots_[it->second];
+      slot.next = pending_next_;
+      slot.stamp = ++stamp_;
+      push(it->second);
+    }
+  }
+
+  // The simulator's hit path (evictor.h hit_if_resident): the slot table
+  // holds exactly the resident keys, so one lookup of it is the hit test.
+  bool hit(Dict& /*cache_dict*/, const key_type& key) {
+    const auto it = index_.find(key);
+    if (it == index_.end()) return false;
+    Slot& slot = slots_[it->second];
+    slot.next = pending_next_;
+    slot.stamp = ++stamp_;
+    push(it->second);
+    return true;
+  }
+
+  PutResult<key_type> update_on_put(Dict& cache_dict,
+                                    std::int64_t cache_size) override {
+    PutResult<key_type> result;
+    decide(cache_dict, cache_size, nullptr, result);
+    return result;
+  }
+
+  template <class Pins = NoPins>
+  void decide(Dict& cache_dict, std::int64_t cache_size,
+              const key_type* incoming_key, PutResult<key_type>& result,
+              const Pins& pins = Pins{}) {
+    result.evict_keys.clear();
+    result.status = PutStatus::kIllegal;
+    if (cache_size < 0 || cache_size > max_cache_size_) return;
+    const mapped_type* old =
+        incoming_key ? cache_dict.find(*incoming_key) : nullptr;
+    const std::int64_t old_size = old ? evictlab::get_size(*old) : 0;
+    __int128 excess = static_cast<__int128>(current_cache_size_) - old_size +
+                      cache_size - max_cache_size_;
+    if (excess <= 0) {
+      result.status = PutStatus::kLegal;
+      return;
+    }
+    const bool old_pinned = old != nullptr && pins.pinned(*incoming_key);
+    const __int128 freeable = static_cast<__int128>(current_cache_size_) -
+                              pins.pinned_bytes() - (old_pinned ? 0 : old_size);
+    if (excess > freeable) return;
+    while (excess > 0) {
+      const Slot& victim =
+          slots_[next_victim(old ? incoming_key : nullptr, pins)];
+      excess -= victim.size;
+      result.evict_keys.push_back(victim.key);
+    }
+    restore_skipped();
+    result.status = PutStatus::kLegal;
+  }
+
+  // Up to n victims, farthest next access first; fewer when fewer objects
+  // are evictable. The caller removes them all before the next call.
+  template <class Pins = NoPins>
+  void candidates(Dict& /*cache_dict*/, std::size_t n, const Pins& pins,
+                  std::vector<key_type>& out) {
+    out.clear();
+    while (out.size() < n) {
+      const std::uint32_t victim = next_victim(nullptr, pins);
+      if (victim == kNoSlot) break;
+      out.push_back(slots_[victim].key);
+    }
+    restore_skipped();
+  }
+
+  void store(Dict& cache_dict, const key_type& key, mapped_type value) {
+    const std::int64_t new_size = evictlab::get_size(value);
+    if (new_size < 0) {
+      throw std::invalid_argument(
+          fmt::format("store: object of negative size {}", new_size));
+    }
+    const mapped_type* old = cache_dict.find(key);
+    const std::int64_t old_size = old ? evictlab::get_size(*old) : 0;
+    cache_dict.set(key, std::move(value));
+    current_cache_size_ += new_size - old_size;
+    auto [it, inserted] = index_.try_emplace(key, kNoSlot);
+    if (inserted) {
+      if (free_.empty()) {
+        it->second = static_cast<std::uint32_t>(slots_.size());
+        slots_.push_back(Slot{key, 0, 0, 0});
+      } else {
+        it->second = free_.back();
+        free_.pop_back();
+        slots_[it->second].key = key;
+      }
+    }
+    Slot& slot = slots_[it->second];
+    slot.next = pending_next_;
+    slot.stamp = ++stamp_;
+    slot.size = new_size;
+    push(it->second);
+  }
+
+  mapped_type remove(Dict& cache_dict, const key_type& key) {
+    mapped_type value = cache_dict.pop(key);
+    if (auto it = index_.find(key); it != index_.end()) {
+      slots_[it->second].stamp = 0;  // its heap entries are stale now
+      free_.push_back(it->second);
+      index_.erase(it);
+    }
+    current_cache_size_ -= evictlab::get_size(value);
+    return value;
+  }
+
+  std::int64_t max_cache_size() const { return max_cache_size_; }
+  std::int64_t current_cache_size() const { return current_cache_size_; }
+
+ private:
+  static constexpr std::uint32_t kNoSlot = ~std::uint32_t{0};
+  // One resident object. `stamp` 0: free, or chosen as a victim.
+  struct Slot {
+    key_type key;
+    std::int64_t next;
+    std::uint64_t stamp;
+    std::int64_t size;
+  };
+  struct Entry {
+    std::int64_t next;
+    std::uint64_t stamp;
+    std::uint32_t slot;
+  };
+  // Max-heap order: the farthest next access on top; among +infinity, the
+  // newest stamp (see the header comment).
+  static bool below(const Entry& a, const Entry& b) {
+    if (a.next != b.next) return a.next < b.next;
+    return a.stamp < b.stamp;
+  }
+
+  void push(std::uint32_t slot) {
+    if (heap_.size() >= 2 * index_.size() + 64) rebuild();
+    heap_.push_back(Entry{slots_[slot].next, slots_[slot].stamp, slot});
+    std::push_heap(heap_.begin(), heap_.end(), below);
+  }
+  void rebuild() {
+    heap_.clear();
+    for (const auto& [key, slot] : index_) {
+      if (slots_[slot].stamp != 0) {
+        heap_.push_back(Entry{slots_[slot].next, slots_[slot].stamp, slot});
+      }
+    }
+    std::make_heap(heap_.begin(), heap_.end(), below);
+  }
+
+  // Pops the heap down to the farthest live, evictable entry and pops that
+  // too; returns its slot (marked chosen: stamp 0, so it is not found again
+  // before the caller removes it), or kNoSlot when none is left. Live
+  // entries passed over (pinned, or the incoming key) wait in `skipped_`.
+  template <class Pins>
+  std::uint32_t next_victim(const key_type* incoming, const Pins& pins) {
+    while (!heap_.empty()) {
+      std::pop_heap(heap_.begin(), heap_.end(), below);
+      const Entry top = heap_.back();
+      heap_.pop_back();
+      Slot& slot = slots_[top.slot];
+      if (slot.stamp != top.stamp) continue;  // stale
+      if ((incoming != nullptr && slot.key == *incoming) ||
+          pins.pinned(slot.key)) {
+        skipped_.push_back(top);
+        continue;
+      }
+      slot.stamp = 0;
+      return top.slot;
+    }
+    return kNoSlot;
+  }
+  void restore_skipped() {
+    for (const Entry& e : skipped_) {
+      heap_.push_back(e);
+      std::push_heap(heap_.begin(), heap_.end(), below);
+    }
+    skipped_.clear();
+  }
+
+  std::int64_t max_cache_size_;
+  std::int64_t current_cache_size_ = 0;
+  std::int64_t pending_next_ = kNever;
+  std::uint64_t stamp_ = 0;  // live stamps start at 1
+  absl::flat_hash_map<key_type, std::uint32_t, KeyHash<key_type>> index_;
+  std::vector<Slot> slots_;
+  std::vector<std::uint32_t> free_;
+  std::vector<Entry> heap_;
+  std::vector<Entry> skipped_;
+};
+
+struct BeladyPolicy {
+  static constexpr PolicyTraits kTraits{
+      /*name=*/"belady",
+      /*reproduces=*/
+      "Belady's MIN, farthest next access first (SIM-SPEC section 4; "
+      "libCacheSim Belady)",
+      /*promotes_on_hit=*/false,
+      /*throws_on_missing_hit=*/false,
+      /*evicts=*/true,
+      /*may_reject_put=*/true,
+      /*needs_future_knowledge=*/true,
+      /*exact_accounting=*/true,
+      /*victim_end=*/VictimEnd::kNone,
+      /*per_entry_hit_state=*/true,
+  };
+  template <class Dict>
+  using Evictor = BeladyEvictor<Dict>;
+};
+
+}  // namespace evictlab
+
+#endif  // EVICTLAB_BELADY_EVICTOR_H_
