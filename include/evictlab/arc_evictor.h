@@ -128,6 +128,10 @@ enum class ARCList : std::uint8_t { kL1 = 0, kL2 = 1, kG1 = 2, kG2 = 3, kNone };
 template <class Dict>
 class ARCEvictor final : public BaseEvictor<Dict> {
  public:
+  // decide() looks the incoming key up in the ghost list even when it is
+  // not resident (caller.h put_new must pass it).
+  static constexpr bool kMissLookupUsesKey = true;
+
   using key_type = typename Dict::key_type;
   using mapped_type = typename Dict::mapped_type;
   using List = ARCList;

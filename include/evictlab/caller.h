@@ -67,6 +67,33 @@ PutStatus put_blocking(Evictor& evictor, Dict& dict,
                       std::forward<OnRemoved>(on_removed));
 }
 
+// Whether an evictor's miss path reads the incoming key even when it is not
+// in the dict (ghost lists: arc, s3fifo declare kMissLookupUsesKey = true).
+template <class E, class = void>
+inline constexpr bool kMissLookupUsesKey = false;
+template <class E>
+inline constexpr bool
+    kMissLookupUsesKey<E, std::void_t<decltype(E::kMissLookupUsesKey)>> =
+        E::kMissLookupUsesKey;
+
+// put_blocking for a key the caller knows is absent (the simulator's miss
+// path, right after a failed hit_if_resident): step 3 is skipped, and the
+// evictor is told "a key not in the dict" (a null key) unless its miss path
+// needs the key itself, which saves it a lookup. Same result as
+// put_blocking. REQUIRES: !dict.contains(key).
+template <class Evictor, class Dict, class MakeValue>
+PutStatus put_new(Evictor& evictor, Dict& dict,
+                  const typename Dict::key_type& key, std::int64_t size,
+                  PutResult<typename Dict::key_type>& scratch,
+                  MakeValue&& make_value) {
+  evictor.decide(dict, size, kMissLookupUsesKey<Evictor> ? &key : nullptr,
+                 scratch);
+  if (scratch.status == PutStatus::kIllegal) return scratch.status;
+  for (const auto& evicted : scratch.evict_keys) evictor.remove(dict, evicted);
+  evictor.store(dict, key, make_value());
+  return scratch.status;
+}
+
 // Stores `value`, dropping whatever the put removes.
 template <class Evictor, class Dict, class V>
 PutStatus put_blocking(Evictor& evictor, Dict& dict,

@@ -113,6 +113,10 @@ enum class S3FIFOQueue : std::uint8_t { kNone, kSmall, kMain, kGhost };
 template <class Dict>
 class S3FIFOEvictor final : public BaseEvictor<Dict> {
  public:
+  // decide() looks the incoming key up in the ghost list even when it is
+  // not resident (caller.h put_new must pass it).
+  static constexpr bool kMissLookupUsesKey = true;
+
   using key_type = typename Dict::key_type;
   using mapped_type = typename Dict::mapped_type;
 

@@ -7,7 +7,8 @@
 // (update_on_get; the stored size is not updated); a miss is counted with the
 // request's size and goes through the one caller loop (caller.h): the
 // evictor decides (ILLEGAL when the object cannot be admitted: nothing is
-// evicted), the victims are removed, the object is stored. A policy that
+// evicted), the victims are removed, the object is stored (put_new: the key
+// is known to be absent, so no lookup asks again). A policy that
 // needs future knowledge (Belady) is told each request's next access first.
 //
 // Thread-safety: builds its own cache; concurrent calls on one const Trace
@@ -74,8 +75,9 @@ SimResult replay(const Trace& trace, std::uint64_t cache_size,
     // size > capacity: the evictor answers ILLEGAL and nothing changes.
     const auto bytes =
         static_cast<std::int64_t>(std::min<std::uint64_t>(size, kMaxCapacity));
-    put_blocking(evictor, dict, req.id, KVObject(KVObj{0, bytes, {}}), bytes,
-                 scratch);
+    KVObject value(KVObj{0, bytes, {}});
+    put_new(evictor, dict, req.id, bytes, scratch,
+            [&]() -> KVObject&& { return std::move(value); });
   }
   r.seconds =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - start)
