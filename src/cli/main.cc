@@ -11,13 +11,16 @@
 // simulate: the trace simulator (../shared/SIM-SPEC.md; simulate.cc).
 // generate: synthetic oracleGeneral traces (generate.cc).
 #include <fmt/format.h>
+#include <unistd.h>
 
+#include <cerrno>
+#include <climits>
 #include <cstdio>
+#include <cstring>
 #include <string>
 #include <string_view>
 #include <vector>
 
-#include "evictlab/trace_replay.h"
 #include "src/cli/generate.h"
 #include "src/cli/simulate.h"
 
@@ -41,64 +44,21 @@ constexpr const char* kUsage =
     "Exit status: 0 all files pass, 1 a mismatch, 2 malformed input or "
     "usage.\n";
 
-int replay(const std::vector<std::string_view>& args) {
-  evictlab::ReplayMode mode = evictlab::ReplayMode::kReference;
-  std::vector<std::string> files;
-  for (std::size_t i = 0; i < args.size(); ++i) {
-    std::string_view arg = args[i];
-    if (arg == "--mode" || arg.substr(0, 7) == "--mode=") {
-      std::string_view value;
-      if (arg == "--mode") {
-        if (i + 1 == args.size()) {
-          fmt::print(stderr, "evictlab replay: --mode needs a value\n");
-          return 2;
-        }
-        value = args[++i];
-      } else {
-        value = arg.substr(7);
-      }
-      if (value == "reference") {
-        mode = evictlab::ReplayMode::kReference;
-      } else if (value == "strict") {
-        mode = evictlab::ReplayMode::kStrict;
-      } else {
-        fmt::print(stderr,
-                   "evictlab replay: --mode must be reference or strict, got "
-                   "'{}'\n",
-                   value);
-        return 2;
-      }
-    } else if (arg.size() > 1 && arg[0] == '-') {
-      fmt::print(stderr, "evictlab replay: unknown option '{}'\n{}", arg,
-                 kUsage);
-      return 2;
-    } else {
-      files.emplace_back(arg);
-    }
-  }
-  if (files.empty()) {
-    fmt::print(stderr, "evictlab replay: no trace files given\n{}", kUsage);
-    return 2;
-  }
-  int status = 0;
-  std::size_t passed = 0;
-  for (const std::string& file : files) {
-    const evictlab::ReplayOutcome outcome =
-        evictlab::replay_trace_file(file, mode);
-    fmt::print("{}\n", outcome.describe());
-    using Kind = evictlab::ReplayOutcome::Kind;
-    if (outcome.kind == Kind::kPass) {
-      ++passed;
-    } else if (outcome.kind == Kind::kInvalid) {
-      status = 2;
-    } else if (status == 0) {
-      status = 1;
-    }
-  }
-  fmt::print("{} of {} traces passed ({} mode)\n", passed, files.size(),
-             mode == evictlab::ReplayMode::kReference ? "reference" : "strict");
-  std::fflush(stdout);
-  return status;
+// `evictlab replay ...` runs the sibling binary evictlab-replay (the only
+// one that loads libtorch) with the same arguments.
+int exec_replay(char** argv) {
+  std::string self(PATH_MAX, '\0');
+  const ssize_t n = ::readlink("/proc/self/exe", self.data(), self.size());
+  std::string dir = n > 0 ? self.substr(0, static_cast<std::size_t>(n)) : "";
+  dir = dir.substr(0, dir.find_last_of('/') + 1);
+  const std::string replay = dir + "evictlab-replay";
+  std::vector<char*> child{const_cast<char*>(replay.c_str())};
+  for (char** a = argv + 2; *a != nullptr; ++a) child.push_back(*a);
+  child.push_back(nullptr);
+  ::execv(replay.c_str(), child.data());
+  fmt::print(stderr, "evictlab replay: cannot run '{}': {}\n", replay,
+             std::strerror(errno));
+  return 2;
 }
 
 }  // namespace
@@ -111,7 +71,7 @@ int main(int argc, char** argv) {
     return args.empty() ? 2 : 0;
   }
   if (args[0] == "replay") {
-    return replay({args.begin() + 1, args.end()});
+    return exec_replay(argv);
   }
   if (args[0] == "simulate") {
     return evictlab::cli::simulate({args.begin() + 1, args.end()});
