@@ -283,7 +283,7 @@ void fill_lru_resident(const sim::Trace& trace, std::uint64_t cache_size,
     }
     ++n_miss;
     const auto bytes = static_cast<std::int64_t>(req.size);
-    put_blocking(evictor, table, req.id, KVObject(KVObj{0, bytes, {}}), bytes,
+    put_blocking(evictor, table, req.id, SizedObject{bytes}, bytes,
                  scratch);
   }
 }

@@ -104,6 +104,15 @@ inline std::int64_t get_size(const at::TensorBase& tensor) {
 }
 inline std::int64_t get_size(const ByteArray& array) { return array.length(); }
 inline std::int64_t get_size(const KVObj& obj) { return obj.size; }
+
+// A stored object that is nothing but its size: the simulator's values (8
+// bytes where a KVObject takes 32), so a simulated cache holds per object
+// what libCacheSim's does (id, size, policy state) and no more. Every policy
+// stores it as it stores a KVObject (they only ask get_size).
+struct SizedObject {
+  std::int64_t size = 0;
+};
+inline std::int64_t get_size(const SizedObject& obj) { return obj.size; }
 inline std::int64_t get_size(const DiskCacheMetadata& meta) {
   return meta.size();
 }

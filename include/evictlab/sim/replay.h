@@ -31,7 +31,7 @@
 
 namespace evictlab::sim {
 
-using SimDict = DefaultDict::Type<std::uint64_t, KVObject>;
+using SimDict = DefaultDict::Type<std::uint64_t, SizedObject>;
 
 // Limits given to the evictors as `max_cache_size_gb`: bytes / 2^30 is exact
 // in a double, and the evictors' int(gb * 2^30) gives the bytes back, for
@@ -75,9 +75,9 @@ SimResult replay(const Trace& trace, std::uint64_t cache_size,
     // size > capacity: the evictor answers ILLEGAL and nothing changes.
     const auto bytes =
         static_cast<std::int64_t>(std::min<std::uint64_t>(size, kMaxCapacity));
-    KVObject value(KVObj{0, bytes, {}});
+    SizedObject value{bytes};
     put_new(evictor, dict, req.id, bytes, scratch,
-            [&]() -> KVObject&& { return std::move(value); });
+            [&]() -> SizedObject&& { return std::move(value); });
   }
   r.seconds =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - start)
