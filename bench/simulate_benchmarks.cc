@@ -177,6 +177,7 @@ struct Checked {
   std::string error;  // empty: the result passed every check
   sim::SimResult result;
   bool golden_checked = false;
+  double bytes_per_object = 0;  // heap per resident object after the replay
 };
 
 // The checks of the header comment for one policy at one cache size; the
@@ -196,6 +197,17 @@ const Checked& checked(const TraceSpec& spec, std::uint64_t cache_size) {
   const sim::SimResult a = sim::replay<Policy>(t.trace, cache_size, {});
   const sim::SimResult b = sim::replay<Policy>(t.trace, cache_size, {});
   c.result = a;
+  // Memory: the heap the cache (dict and policy state, ghosts included)
+  // holds after the last request, per resident object. The id and the size
+  // are 16 of these bytes; the rest is the structure and the policy's state.
+  const std::size_t heap_before = heap_in_use();
+  sim::replay<Policy>(t.trace, cache_size, {}, {},
+                      [&](const auto& dict, const auto& /*evictor*/) {
+                        if (dict.size() == 0) return;
+                        c.bytes_per_object =
+                            static_cast<double>(heap_in_use() - heap_before) /
+                            static_cast<double>(dict.size());
+                      });
   auto fail = [&](std::string what) {
     c.error = fmt::format("{}: {} (n_req {}, n_miss {}, n_miss_byte {})",
                           Policy::kTraits.name, what, a.n_req, a.n_miss,
@@ -259,6 +271,7 @@ void BM_Simulate(benchmark::State& bm, const TraceSpec& spec,
   bm.counters["byte_miss_ratio"] = c.result.byte_miss_ratio();
   bm.counters["n_miss"] = static_cast<double>(c.result.n_miss);
   bm.counters["golden_checked"] = c.golden_checked ? 1 : 0;
+  bm.counters["bytes_per_object"] = c.bytes_per_object;
 }
 
 // The ids resident after an lru replay of the trace, through the same
@@ -283,8 +296,7 @@ void fill_lru_resident(const sim::Trace& trace, std::uint64_t cache_size,
     }
     ++n_miss;
     const auto bytes = static_cast<std::int64_t>(req.size);
-    put_blocking(evictor, table, req.id, SizedObject{bytes}, bytes,
-                 scratch);
+    put_blocking(evictor, table, req.id, SizedObject{bytes}, bytes, scratch);
   }
 }
 

@@ -38,11 +38,20 @@ using SimDict = DefaultDict::Type<std::uint64_t, SizedObject>;
 // every integer up to 2^53.
 inline constexpr std::uint64_t kMaxCapacity = std::uint64_t{1} << 53;
 
+// No-op end hook.
+struct AtEndNothing {
+  template <class D, class E>
+  void operator()(const D& /*dict*/, const E& /*evictor*/) const {}
+};
+
 // REQUIRES: 1 <= cache_size <= kMaxCapacity, 0 <= warmup_frac < 1.
-// Throws ConfigError for a bad parameter.
-template <class Policy>
+// Throws ConfigError for a bad parameter. `at_end(dict, evictor)` sees the
+// cache after the last request, before it is destroyed (the benchmarks
+// measure its memory there).
+template <class Policy, class AtEnd = AtEndNothing>
 SimResult replay(const Trace& trace, std::uint64_t cache_size,
-                 const SimOptions& options, const PolicyParams& params = {}) {
+                 const SimOptions& options, const PolicyParams& params = {},
+                 AtEnd&& at_end = {}) {
   using Evictor = typename Policy::template Evictor<SimDict>;
   Evictor evictor = make_evictor<Evictor>(
       static_cast<double>(cache_size) / 1073741824.0, params);
@@ -82,6 +91,7 @@ SimResult replay(const Trace& trace, std::uint64_t cache_size,
   r.seconds =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - start)
           .count();
+  at_end(dict, evictor);
   return r;
 }
 
