@@ -287,6 +287,38 @@ TEST_F(OracleGeneralTest, SkipsZeroSizeAndRecomputesNextAccess) {
   EXPECT_EQ(t.requests[2].size, 0xffffffffu);
 }
 
+TEST_F(OracleGeneralTest, UsesTheRecordsNextAccessWhenNothingIsSkipped) {
+  // SIM-SPEC section 3: 1-based in the file, 0-based in `requests`.
+  const std::string path =
+      write("og_next.bin", oracle_record(1, 10, 512, 3) +
+                               oracle_record(2, 20, 512, -1) +
+                               oracle_record(3, 10, 512, -1));
+  const Trace t = read_trace(path, TraceFormat::kOracleGeneral);
+  EXPECT_TRUE(t.has_next_access);
+  EXPECT_EQ(t.requests[0].next_access, 2);
+  EXPECT_EQ(t.requests[1].next_access, -1);
+  EXPECT_EQ(t.requests[2].next_access, -1);
+  // Without next accesses asked for, none are read.
+  const Trace bare = read_trace(path, TraceFormat::kOracleGeneral, {}, false);
+  EXPECT_FALSE(bare.has_next_access);
+  EXPECT_EQ(bare.requests[0].next_access, -1);
+}
+
+TEST_F(OracleGeneralTest, ANextAccessThatIsNotALaterRequestIsNamed) {
+  // Record 2's next access points at record 3, which is another object.
+  const std::string path =
+      write("og_bad_next.bin", oracle_record(1, 10, 512, -1) +
+                                   oracle_record(2, 20, 512, 3) +
+                                   oracle_record(3, 30, 512, -1));
+  expect_error(path, TraceFormat::kOracleGeneral,
+               {"record 2", "next_access 3"});
+  // Pointing backwards (or at itself) is as malformed.
+  const std::string back =
+      write("og_back.bin",
+            oracle_record(1, 10, 512, -1) + oracle_record(2, 10, 512, 1));
+  expect_error(back, TraceFormat::kOracleGeneral, {"record 2"});
+}
+
 TEST_F(OracleGeneralTest, TruncatedRecordIsNamed) {
   const std::string path =
       write("trunc.bin", oracle_record(1, 10, 512, -1) +

@@ -86,9 +86,11 @@ class TraceError : public std::runtime_error {
 //
 // Formats (SIM-SPEC section 2, little-endian):
 // - kOracleGeneral: 24-byte records; records with obj_size == 0 are skipped
-//   (the only skipping any reader does). NOTE: the record's own next_access
-//   field is ignored: once records are skipped it no longer indexes
-//   `requests`, so it is always recomputed by `compute_next_access`.
+//   (the only skipping any reader does). With `with_next_access`, the
+//   records' own next_access (1-based, -1 for none) is used when no record
+//   was skipped; each must be -1 or the index of a later request for the
+//   same object (else TraceError naming the record). Once records are
+//   skipped the field no longer indexes `requests`, and it is recomputed.
 // - kVscsi: v1 (32-byte) or v2 (40-byte) records, version detected from the
 //   first two records (or the only one) as SIM-SPEC says; id = lbn,
 //   size = len.
