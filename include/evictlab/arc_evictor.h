@@ -193,22 +193,34 @@ class ARCEvictor final : public BaseEvictor<Dict> {
     result.status = PutStatus::kIllegal;
     hit_g1_ = hit_g2_ = false;
     if (cache_size < 0) return;
-    const mapped_type* old =
-        incoming_key ? cache_dict.find(*incoming_key) : nullptr;
-    if (incoming_key != nullptr && old == nullptr) lookup_ghost(*incoming_key);
+    // One probe of the node table answers both questions of the miss path:
+    // is the key resident (a re-put: its node holds the stored size), or a
+    // ghost (the ghost hit of SIM-SPEC)?
+    bool resident = false;
+    std::int64_t old_size = 0;
+    if (incoming_key != nullptr) {
+      if (const auto it = index_.find(*incoming_key); it != index_.end()) {
+        if (is_data(nodes_[it->second].list)) {
+          resident = true;
+          old_size = nodes_[it->second].size;
+        } else {
+          ghost_hit(it);
+        }
+      }
+    }
+    (void)cache_dict;
     if (cache_size > max_cache_size_) return;
-    const std::int64_t old_size = old ? evictlab::get_size(*old) : 0;
     // 128-bit so that no sum of int64 sizes can overflow.
     __int128 excess = static_cast<__int128>(current_cache_size_) - old_size +
                       cache_size - max_cache_size_;
     if (excess > 0) {
-      const bool old_pinned = old != nullptr && pins.pinned(*incoming_key);
+      const bool old_pinned = resident && pins.pinned(*incoming_key);
       const __int128 freeable = static_cast<__int128>(current_cache_size_) -
                                 pins.pinned_bytes() -
                                 (old_pinned ? 0 : old_size);
       if (excess > freeable) return;  // cannot be satisfied
     }
-    if (old != nullptr) forget_data(*incoming_key);
+    if (resident) forget_data(*incoming_key);
     while (excess > 0) {
       // Always finds a victim: the unpinned bytes cover the excess.
       evict_one(cache_size, pins, result.evict_keys, excess);
@@ -237,14 +249,15 @@ class ARCEvictor final : public BaseEvictor<Dict> {
       throw std::invalid_argument(
           fmt::format("store: object of negative size {}", new_size));
     }
-    const mapped_type* old = cache_dict.find(key);
-    const std::int64_t old_size = old ? evictlab::get_size(*old) : 0;
+    std::int64_t old_size = 0;  // the node of a resident key holds its size
     const List to = hit_g1_ || hit_g2_ ? List::kL2 : List::kL1;
     hit_g1_ = hit_g2_ = false;
-    if (const auto it = index_.find(key); it != index_.end()) {
+    const auto [it, fresh] = index_.try_emplace(key, Index{0});
+    if (!fresh) {
       const Index i = it->second;
       Node& node = nodes_[i];
       if (is_data(node.list)) {
+        old_size = node.size;
         // Overwritten in place: same list, same position.
         queue(node.list).bytes += new_size - node.size;
         node.size = new_size;
@@ -255,8 +268,14 @@ class ARCEvictor final : public BaseEvictor<Dict> {
         push_head(to, i);
       }
     } else {
-      const Index i = allocate(key, new_size);
-      index_.emplace(key, i);
+      Index i;
+      try {
+        i = allocate(key, new_size);
+      } catch (...) {
+        index_.erase(it);
+        throw;
+      }
+      it->second = i;
       push_head(to, i);
     }
     cache_dict.set(key, std::move(value));
@@ -398,9 +417,8 @@ class ARCEvictor final : public BaseEvictor<Dict> {
   static double spec_min(double a, double b) { return a < b ? a : b; }
 
   // The spec's lookup of a key that is not resident.
-  void lookup_ghost(const key_type& key) {
-    const auto it = index_.find(key);
-    if (it == index_.end()) return;
+  template <class It>
+  void ghost_hit(It it) {
     const Index i = it->second;
     const double g1 = static_cast<double>(queue(List::kG1).bytes);
     const double g2 = static_cast<double>(queue(List::kG2).bytes);
