@@ -110,6 +110,12 @@ class SelectionTest(unittest.TestCase):
         self.assertEqual(gets, {"lru", "lru_strict", "dummy", "fifo", "mru"})
         self.assertEqual({c.dict for c in chosen if c.dict}, {"flat"})
         self.assertEqual({c.entries for c in chosen if c.entries}, {1024})
+        # Every KV kind for lru, kvobj only for the other policies.
+        kinds = {(c.policy, c.kv) for c in chosen if c.kv and
+                 c.family in ("UpdateOnGet", "UpdateOnPut")}
+        self.assertEqual({kv for p, kv in kinds if p != "lru"}, {"kvobj"})
+        all_kinds = {c.kv for c in self.cl if c.kv and c.policy == "lru"}
+        self.assertEqual({kv for p, kv in kinds if p == "lru"}, all_kinds)
         getsize = sorted(c.name for c in chosen if c.family == "GetSize")
         self.assertEqual(getsize, [
             "BM_GetSize/field_read", "BM_GetSize/kvobj",
