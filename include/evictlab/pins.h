@@ -16,6 +16,7 @@
 
 #include <cstdint>
 
+#include "absl/container/flat_hash_map.h"
 #include "absl/container/flat_hash_set.h"
 #include "evictlab/key.h"
 
@@ -51,6 +52,38 @@ class KeySetPins {
 
  private:
   absl::flat_hash_set<K, KeyHash<K>> keys_;
+  std::int64_t bytes_ = 0;
+};
+
+// Pins with a count per key, for a cache whose readers pin concurrently
+// (SynchronizedCache): a key stays pinned until every pin(key) has been
+// matched by an unpin(key). The caller pins resident keys only, with their
+// stored size, and passes the same size to unpin. O(1) per call; NOT
+// thread-safe (the cache calls it under its lock).
+template <class K>
+class CountedPins {
+ public:
+  void pin(const K& key, std::int64_t stored_size) {
+    if (counts_[key]++ == 0) bytes_ += stored_size;
+  }
+  // Returns false (and changes nothing) if `key` is not pinned.
+  bool unpin(const K& key, std::int64_t stored_size) {
+    const auto it = counts_.find(key);
+    if (it == counts_.end()) return false;
+    if (--it->second == 0) {
+      counts_.erase(it);
+      bytes_ -= stored_size;
+    }
+    return true;
+  }
+  bool pinned(const K& key) const { return counts_.contains(key); }
+  std::int64_t pinned_bytes() const { return bytes_; }
+  // Distinct pinned keys.
+  std::size_t size() const { return counts_.size(); }
+  bool empty() const { return counts_.empty(); }
+
+ private:
+  absl::flat_hash_map<K, std::int64_t, KeyHash<K>> counts_;
   std::int64_t bytes_ = 0;
 };
 

@@ -41,6 +41,8 @@ constexpr const char* kSimulateUsage =
     "  --json FILE|-    also write the results as JSON (- : stdout, then no "
     "table)\n"
     "  --param P.K=V    a policy parameter, e.g. s3fifo.fifo-size-ratio=0.2\n"
+    "  --shards N       partition the cache by key hash into N shards of\n"
+    "                   1/N of each size (docs/CONCURRENCY.md)\n"
     "  csv: --csv-delimiter C --csv-header --csv-time-field N\n"
     "       --csv-id-field N --csv-size-field N --csv-id-is-string "
     "(1-based fields)\n"
@@ -161,6 +163,8 @@ Options parse(const std::vector<std::string_view>& args) {
       o.sim.ignore_obj_size = true;
     } else if (arg == "--threads") {
       o.threads = static_cast<unsigned>(parse_int(arg, need(), 1, 1024));
+    } else if (arg == "--shards") {
+      o.sim.shards = static_cast<std::size_t>(parse_int(arg, need(), 1, 4096));
     } else if (arg == "--json") {
       o.json = std::string(need());
     } else if (arg == "--param") {
@@ -236,6 +240,7 @@ nlohmann::json to_json(const Options& o,
   doc["context"] = {
       {"warmup_frac", o.sim.warmup_frac},
       {"ignore_obj_size", o.sim.ignore_obj_size},
+      {"shards", o.sim.shards},
       {"threads", o.threads != 0
                       ? o.threads
                       : std::max(1u, std::thread::hardware_concurrency())}};

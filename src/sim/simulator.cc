@@ -14,6 +14,7 @@
 #include "evictlab/kv_object.h"
 #include "evictlab/registry.h"
 #include "evictlab/sim/replay.h"
+#include "evictlab/sim/sharded_replay.h"
 
 namespace evictlab::sim {
 namespace {
@@ -33,6 +34,11 @@ void validate(std::string_view policy, std::uint64_t cache_size,
   if (!(options.warmup_frac >= 0.0 && options.warmup_frac < 1.0)) {
     throw std::invalid_argument(
         fmt::format("warmup-frac {}: must be in [0, 1)", options.warmup_frac));
+  }
+  if (options.shards > cache_size) {
+    throw std::invalid_argument(
+        fmt::format("shards {}: more shards than the cache size's {} bytes",
+                    options.shards, cache_size));
   }
   check_policy_params(policy, options.params_of(policy));
 }
@@ -84,8 +90,14 @@ SimResult simulate(const Trace& trace, std::string_view policy,
   SimResult result;
   with_policy_named(policy, [&](auto p) {
     if constexpr (decltype(p)::kTraits.evicts) {
-      result = replay<decltype(p)>(trace, cache_size, options,
-                                   options.params_of(policy));
+      if (options.shards > 0) {
+        result =
+            replay_sharded<decltype(p)>(trace, cache_size, options.shards,
+                                        options, options.params_of(policy));
+      } else {
+        result = replay<decltype(p)>(trace, cache_size, options,
+                                     options.params_of(policy));
+      }
     }
   });
   return result;

@@ -37,6 +37,9 @@ struct SimOptions {
   double warmup_frac = 0.0;
   // Parameters by policy name (`--param s3fifo.fifo-size-ratio=0.2`).
   std::map<std::string, PolicyParams, std::less<>> params;
+  // 0: one cache (replay.h). N >= 1: a ShardedCache of N shards of
+  // cache_size / N bytes each (sim/sharded_replay.h, docs/CONCURRENCY.md).
+  std::size_t shards = 0;
 
   const PolicyParams& params_of(std::string_view policy) const {
     static const PolicyParams kNone;
@@ -76,7 +79,8 @@ bool policy_needs_future(std::string_view policy);
 // Throws std::invalid_argument naming the policy when it is not one of
 // simulator_policies(), the capacity when it is 0 or above 2^53 (the
 // evictors' limits are exact below it), and the warm-up fraction when it is
-// outside [0, 1), and ConfigError naming the field for a bad parameter.
+// outside [0, 1), the shards when they outnumber the capacity's bytes, and
+// ConfigError naming the field for a bad parameter.
 SimResult simulate(const Trace& trace, std::string_view policy,
                    std::uint64_t cache_size, const SimOptions& options = {});
 
