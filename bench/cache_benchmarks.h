@@ -20,6 +20,10 @@ void register_memory_floor_benchmarks(const std::vector<std::size_t>& entries);
 // Registers BM_Simulate/* and BM_SimulateFloor/* (simulate_benchmarks.cc);
 // `shared` is the dir holding traces/ and golden-sim/ (empty: the default).
 void register_simulate_benchmarks(const std::string& shared);
+// Registers the SynchronizedCache and ShardedCache cases of BM_UpdateOnGet
+// and BM_UpdateOnPut from 1 and 2 threads (concurrent_benchmarks.cc), for
+// the sizes up to 2^16.
+void register_concurrent_benchmarks(const std::vector<std::size_t>& entries);
 
 }  // namespace evictlab::bench
 

@@ -89,6 +89,7 @@ int main(int argc, char** argv) {
   evictlab::bench::register_cache_benchmarks(entries);
   evictlab::bench::register_memory_floor_benchmarks(entries);
   evictlab::bench::register_simulate_benchmarks(shared);
+  evictlab::bench::register_concurrent_benchmarks(entries);
   if (list_cases) {
     evictlab::bench::print_case_list();
     return 0;

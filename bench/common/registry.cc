@@ -50,7 +50,9 @@ benchmark::internal::Benchmark* add(const Case& c,
   const std::string name = c.name();
   auto* b = benchmark::RegisterBenchmark(
       name.c_str(), [name, fn = std::move(fn)](benchmark::State& bm) {
-        current_name() = name;
+        // A case run by several threads (->Threads) enters here once per
+        // thread: one writes the name, so that they do not race on it.
+        if (bm.thread_index() == 0) current_name() = name;
         fn(bm);
       });
   all_cases().push_back({c, b});

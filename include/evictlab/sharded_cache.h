@@ -149,6 +149,10 @@ class ShardedCache {
               std::int64_t next_access = kNoNextAccess) {
     return shard_for(key).put(key, std::move(value), size, next_access);
   }
+  void put(const K& key, V value, std::int64_t size, Outcome& out,
+           std::int64_t next_access = kNoNextAccess) {
+    shard_for(key).put(key, std::move(value), size, out, next_access);
+  }
   AccessOutcome access(const K& key, std::int64_t size, V value,
                        std::int64_t next_access = kNoNextAccess) {
     return shard_for(key).access(key, size, std::move(value), next_access);

@@ -180,10 +180,21 @@ class alignas(ABSL_CACHELINE_SIZE) SynchronizedCache {
               std::int64_t next_access = kNoNextAccess)
       ABSL_LOCKS_EXCLUDED(mu_) {
     Outcome out;
+    put(key, std::move(value), size, out, next_access);
+    return out;
+  }
+  // The same, into `out`, reusing its storage (a put loop then allocates
+  // nothing per put for its outcome). `out`'s previous objects are
+  // destroyed before the lock is taken.
+  void put(const K& key, V value, std::int64_t size, Outcome& out,
+           std::int64_t next_access = kNoNextAccess) ABSL_LOCKS_EXCLUDED(mu_) {
+    out.evicted.clear();
+    out.replaced.reset();
+    out.stored = false;
     internal::AnnotatedMutexLock lock(&mu_);
     if (pins_.pinned(key)) {
       out.status = PutStatus::kIllegal;
-      return out;
+      return;
     }
     tell_future(next_access);
     const bool was_resident = dict_.contains(key);
@@ -203,7 +214,6 @@ class alignas(ABSL_CACHELINE_SIZE) SynchronizedCache {
           ++removed;
         });
     out.stored = out.status == PutStatus::kLegal && dict_.contains(key);
-    return out;
   }
 
   // The simulator's request (sim/replay.h), atomically: a hit if resident,
