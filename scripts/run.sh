@@ -103,7 +103,10 @@ bench() {  # bench NAME ENTRIES FILTER [REPS MIN_TIME]
 
 start=$SECONDS
 # Small caches: everything in one interleaved process (the built caches are
-# small enough to keep them all and share them across cases).
+# small enough to keep them all and share them across cases). This includes,
+# deliberately, the 32 cases of SynchronizedCache and ShardedCache from 1 and
+# 2 threads (`cache:...callers:N`, registered up to 2^16 only: ~17 s of wall
+# time in the quick profile; docs/CONCURRENCY.md).
 bench small "$small" "^BM_UpdateOn(Get|Put)/$cache_cases/|^BM_GetSize/|^BM_MemoryFloor/"
 # Large caches: one process per KV kind x key kind, interleaving the
 # policy x dict cases over caches built once; the floor on its own.

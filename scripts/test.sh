@@ -1,19 +1,24 @@
 #!/usr/bin/env bash
 # Builds and runs every test: the normal build (build/, which also holds the
 # `evictlab` tool and the benchmarks) and an AddressSanitizer +
-# UndefinedBehaviorSanitizer build (build-asan/). Exits non-zero on any
+# UndefinedBehaviorSanitizer build (build-asan/), and a ThreadSanitizer build
+# of the concurrency tests only (build-tsan/). Exits non-zero on any
 # failure. Installs missing Debian packages first.
 #
 #   scripts/test.sh            both builds
 #   scripts/test.sh --no-asan  the normal build only (quicker, local loops)
+#   scripts/test.sh --no-tsan  without the ThreadSanitizer build (build-tsan/)
+#                              (--no-asan skips it too)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 asan=1
+tsan=1
 for arg in "$@"; do
   case "$arg" in
-    --no-asan) asan=0 ;;
-    *) echo "usage: scripts/test.sh [--no-asan]" >&2; exit 2 ;;
+    --no-asan) asan=0; tsan=0 ;;
+    --no-tsan) tsan=0 ;;
+    *) echo "usage: scripts/test.sh [--no-asan] [--no-tsan]" >&2; exit 2 ;;
   esac
 done
 
@@ -36,5 +41,15 @@ if ((asan)); then
   cmake --preset asan >/dev/null
   cmake --build --preset asan -j "$jobs"
   ctest --preset asan -j "$jobs"
+fi
+
+if ((tsan)); then
+  echo "== ThreadSanitizer build (build-tsan/, preset tsan): concurrency tests"
+  # The preset builds only concurrency_test (linked against the core, no
+  # libtorch) and its test preset runs only it: a writer thread and reader
+  # threads on the synchronized and sharded caches (docs/CONCURRENCY.md).
+  cmake --preset tsan >/dev/null
+  cmake --build --preset tsan -j "$jobs"
+  ctest --preset tsan -j "$jobs"
 fi
 echo "scripts/test.sh: all tests passed"

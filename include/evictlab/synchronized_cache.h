@@ -290,8 +290,11 @@ class alignas(ABSL_CACHELINE_SIZE) SynchronizedCache {
     CacheAudit a;
     internal::AnnotatedMutexLock lock(&mu_);
     a.entries = dict_.size();
-    for (const auto item : dict_)
+    // NOTE: NaiveOrderedDict iterates through non-const begin()/end() only;
+    // iterating changes nothing.
+    for (const auto item : const_cast<Dict&>(dict_)) {
       a.stored_bytes += evictlab::get_size(item.value);
+    }
     if constexpr (kKeepsCurrentSize<Evictor>) {
       a.current = static_cast<double>(evictor_.current_cache_size());
     }
