@@ -204,6 +204,24 @@ class PolicyRulesTest(unittest.TestCase):
         self.assertEqual(p.cache_dict, {})
 
 
+    def test_s3fifo_declined_insert_is_neither_store_nor_failure(self):
+        # C = 5120: |S| = floor(512.0) = 512, so a 512-token block is
+        # admitted (<= |S|) but, without a ghost hit, declined (>= |S|).
+        # 51 blocks of 100 tokens fill 5100. [1, 2]: 1 needs 5612 - 5120
+        # = 492 bytes: S's tails 10..14 (100 each, freq 0) go to G, then 1
+        # is declined; the evictions stand, the request goes on: 2 fits
+        # (4600 + 512) and is declined too. [3] of 100 tokens is stored.
+        small = [req(i, length=100) for i in range(10, 61)]
+        p, c = run("s3fifo", 5120, small + [req(1, 2), req(3, length=100)])
+        self.assertEqual(p.S_cap, 512)
+        self.assertEqual((c["n_store"], c["n_store_failure"], c["n_evict"]),
+                         (52, 0, 5))
+        self.assertEqual(list(p.G), list(range(10, 15)))
+        self.assertNotIn(1, p.resident)
+        self.assertNotIn(2, p.resident)
+        self.assertEqual(p.used, 4700)
+
+
 class KVModeEveryPolicyTest(unittest.TestCase):
     """Rules of section 5 whose counts are the same for every policy."""
 

@@ -18,12 +18,15 @@ KV bytes per token. Per request, in file order:
 
 A block is not stored, ``n_store_failure`` is counted and the rest of the
 request is not stored either when no other victim remains while it does not
-fit (SIM-SPEC section 5); the evictions made before that stand (section 1:
-"the evictions happen before the insertion"). NOTE: the same consequence is
-given to the two other ways section 1 lets a store not happen, which section
-5 does not name: a block the policy does not admit (size above C; S-FIFO's
-size above |S|; then nothing is evicted) and an insertion the policy
-declines after its evictions (S3-FIFO: size >= |S| without a ghost hit).
+fit (SIM-SPEC section 5); the evictions made before that stand (section 1's
+miss path evicts one object at a time, and "the evictions happen before the
+insertion"). NOTE: section 5 names only that way of failing; the replay
+gives the same consequence to a block the policy does not admit (size above
+C, or S3-FIFO's size above |S|: section 1 "stop", nothing is evicted),
+since that block cannot be stored either. An insertion the policy declines
+after its evictions (S3-FIFO: size >= |S| without a ghost hit) is neither
+a store nor a failure, and the request goes on (section 1: the evictions
+stand; nothing in section 5 stops the request).
 
 Counters (section 5): n_req, n_block, n_block_hit, n_token, n_token_hit,
 n_byte, n_byte_hit, n_store, n_store_failure, n_evict, and the ratios
@@ -158,12 +161,12 @@ def replay(requests, policy, bytes_per_token=1):
                     break
                 used -= freed
                 n_evict += 1
-            if stored and insert(b, size):
-                used += size
-                n_store += 1
-            else:
+            if not stored:
                 n_store_failure += 1
                 break
+            if insert(b, size):
+                used += size
+                n_store += 1
     policy.used = used
     c = {
         "n_req": len(requests), "n_block": n_block,
