@@ -164,6 +164,12 @@ class FIFOCachePolicy(LRUCachePolicy):
 
     Follows cache_policy/fifo.py: a plain dict (insertion ordered), the
     same candidate walk as LRU, no-op hooks.
+
+    PERFORMANCE WARNING (LMCache's, kept): CPython does not compact a dict
+    when keys are deleted, so iterating from the front walks the deleted
+    slots left by earlier victims until the next resize: each eviction
+    costs O(victims since the last resize). An OrderedDict (as LRU uses)
+    has no such cost; the model keeps the dict because LMCache does.
     """
 
     name = "fifo"
@@ -180,7 +186,9 @@ class MRUCachePolicy(LRUCachePolicy):
     """SIM-SPEC ``mru``: a hit moves to the head; the victim is the head.
 
     Follows cache_policy/mru.py (an OrderedDict walked in reverse). With a
-    single evictable block, that block is the victim.
+    single evictable block, that block is the victim. NOTE: in KV mode the
+    head holds the request's own blocks (just touched or stored), so each
+    eviction walks past them: O(request blocks) per victim.
     """
 
     name = "mru"
@@ -210,7 +218,9 @@ class LFUCachePolicy(_LMCacheShape):
     get_evict_candidates never removes the chosen key from its bucket (it
     pops key_to_freq, and its second loop zips an always-empty list), so a
     later hit of a re-put key would KeyError there; here the victim leaves
-    its bucket. Frequencies are forgotten on eviction (SIM-SPEC).
+    its bucket. Frequencies are forgotten on eviction (SIM-SPEC). The
+    buckets are plain dicts as in LMCache, so FIFOCachePolicy's
+    PERFORMANCE WARNING applies to the frequency-1 bucket.
     """
 
     name = "lfu"
