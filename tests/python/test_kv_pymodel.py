@@ -14,6 +14,7 @@ The agreement with the C++ simulator is tests/python/kv_agreement.py.
 import io
 import json
 import os
+import shutil
 import tempfile
 import unittest
 from contextlib import redirect_stderr, redirect_stdout
@@ -420,6 +421,57 @@ class PykvCommandLineTest(unittest.TestCase):
                             path])
         self.assertEqual(rc, 2)
         self.assertIn("--policy: unknown policy 'clock'", err.getvalue())
+
+    def _fake_evictlab(self, results):
+        """A fake `evictlab` whose simulate prints these results as JSON and
+        records its argv next to itself."""
+        d = tempfile.mkdtemp()
+        self.addCleanup(shutil.rmtree, d)
+        path = os.path.join(d, "evictlab")
+        with open(path, "w") as f:
+            f.write("#!/usr/bin/python3\nimport json, sys\n"
+                    f"open({os.path.join(d, 'argv')!r}, 'w')"
+                    ".write(json.dumps(sys.argv[1:]))\n"
+                    "print(json.dumps({'trace': sys.argv[-1], 'format': "
+                    f"'mooncake', 'results': {results!r}}}))\n")
+        os.chmod(path, 0o755)
+        return path, os.path.join(d, "argv")
+
+    def test_cpp_side_by_side(self):
+        path = self._trace(
+            '{"timestamp": 0, "input_length": 1024, "output_length": 1, '
+            '"hash_ids": [1, 2]}\n'
+            '{"timestamp": 1, "input_length": 600, "output_length": 1, '
+            '"hash_ids": [1, 3]}\n')
+        requests = kv_replay.read_mooncake(path)
+        want = kv_replay.replay(requests, kv_policies.make_policy("lru", 1024))
+        row = dict(want, policy="lru", cache_size=1024, seconds=4e-6)
+        fake, argv_file = self._fake_evictlab([row])
+        out = io.StringIO()
+        with redirect_stdout(out), redirect_stderr(io.StringIO()):
+            rc = pykv.main(["--policy", "lru", "--cache-sizes", "1KiB",
+                            "--cpp", "--evictlab", fake, "--json", "-", path])
+        self.assertEqual(rc, 0)
+        with open(argv_file) as f:
+            self.assertEqual(json.load(f), [
+                "simulate", "--format", "mooncake", "--policy", "lru",
+                "--cache-sizes", "1024", "--kv-bytes-per-token", "1",
+                "--threads", "1", "--json", "-", path])
+        (r,) = json.loads(out.getvalue())["traces"][0]["results"]
+        self.assertTrue(r["counters_equal"])
+        # 4 us over 4 block references: 1000 ns per block reference.
+        self.assertEqual(r["cpp"]["ns_per_block_ref"], 1000.0)
+        self.assertAlmostEqual(r["x_python"], r["ns_per_block_ref"] / 1000.0)
+        # One counter off: exit 1, and the row names it.
+        row["n_evict"] += 1
+        fake, _ = self._fake_evictlab([row])
+        err = io.StringIO()
+        with redirect_stdout(err), redirect_stderr(io.StringIO()):
+            rc = pykv.main(["--policy", "lru", "--cache-sizes", "1KiB",
+                            "--cpp", "--evictlab", fake, path])
+        self.assertEqual(rc, 1)
+        self.assertIn(f"NO: n_evict py {want['n_evict']} C++ "
+                      f"{want['n_evict'] + 1}", err.getvalue())
 
 
 if __name__ == "__main__":
