@@ -2,6 +2,11 @@
 
     lmcache_evictor   LRUEvictor / DummyEvictor over Python's OrderedDict
     replay            replays ../shared/golden traces through the model
+    kv_policies       LMCache v1 / vLLM-shaped KV-cache policies (lru, fifo,
+                      mru, lfu, arc, s3fifo) with SIM-SPEC section 4's rules;
+                      its POLICIES is their registry (stdlib only)
+    kv_replay         KV mode (SIM-SPEC section 5) on Mooncake traces over
+                      those policies; scripts/pykv times it beside the C++
 
 POLICIES are the policies the model has (evictlab's names); its cases carry
 the dict label cases.PYTHON_DICT ("pydict": Python's OrderedDict). This file
