@@ -967,7 +967,7 @@ def sim_view(run, defaults):
             "file": os.path.relpath(t.path, run["path"]),
             "sizes": t.sizes,
             "size_labels": [simresults.fmt_bytes(sz) for sz in t.sizes],
-            "n_req": next(iter(t.results.values()))["n_req"],
+            "n_req": t.n_req,
             "context": {k: _jsonable(v) for k, v in flatten(
                 t.context).items()},
             "series": series})

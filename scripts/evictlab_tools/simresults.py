@@ -10,7 +10,8 @@ A sim/<id>.json is `evictlab simulate --json` output (SIM-SPEC section 6):
 In KV mode (`--format mooncake`) a result carries the counters of SIM-SPEC
 section 5 (token_hit_ratio, block_hit_ratio, n_token, ...); in classic mode
 miss_ratio and byte_miss_ratio. Both carry policy, cache_size (bytes),
-n_req, seconds and req_per_s.
+seconds and req_per_s, and n_req (SIM-SPEC section 6; without it the time
+per request comes from req_per_s).
 
 The hit ratio this module reports, `hit`, is what a reader compares across
 policies: the token hit ratio in KV mode (the share of prefill tokens the
@@ -65,9 +66,20 @@ class Trace:
 
     def ns_per_req(self, policy, size):
         r = self.results.get((policy, size))
-        if r is None or not r["n_req"]:
+        if r is None:
             return None
-        return r["seconds"] * 1e9 / r["n_req"]
+        if _number(r.get("n_req")) and r["n_req"] > 0:
+            return r["seconds"] * 1e9 / r["n_req"]
+        rps = r.get("req_per_s")
+        return 1e9 / rps if _number(rps) and rps > 0 else None
+
+    @property
+    def n_req(self):
+        """Requests in the trace (every result replays all of them)."""
+        r = next(iter(self.results.values()))
+        if _number(r.get("n_req")):
+            return r["n_req"]
+        return round(r["seconds"] * r["req_per_s"])
 
 
 @dataclasses.dataclass
@@ -77,7 +89,7 @@ class Sweep:
     errors: list            # [(id, message)]: files that failed or are bad
 
 
-_NUM_FIELDS = ("cache_size", "n_req", "seconds")
+_NUM_FIELDS = ("cache_size", "seconds")
 _KV_FIELDS = ("token_hit_ratio", "block_hit_ratio")
 _CLASSIC_FIELDS = ("miss_ratio",)
 
@@ -113,9 +125,12 @@ def load_trace(path, trace_id=None):
             if not _number(r.get(k)):
                 raise SimResultsError("%s: field '%s' missing or not a "
                                       "number (%r)" % (where, k, r.get(k)))
-        if r["cache_size"] <= 0 or r["n_req"] < 0 or r["seconds"] < 0:
-            raise SimResultsError("%s: cache_size, n_req and seconds must be "
-                                  "positive" % where)
+        if not (_number(r.get("n_req")) or _number(r.get("req_per_s"))):
+            raise SimResultsError("%s: neither 'n_req' nor 'req_per_s' is a "
+                                  "number" % where)
+        if r["cache_size"] <= 0 or r["seconds"] < 0:
+            raise SimResultsError("%s: cache_size must be positive and "
+                                  "seconds not negative" % where)
         key = (r["policy"], r["cache_size"])
         if key in results:
             raise SimResultsError("%s: a second result for %s at %d bytes" %

@@ -201,6 +201,18 @@ class SimResultsTest(unittest.TestCase):
                          [1, 1, 1, 4])
         self.assertEqual(t.ns_per_req("arc", 1 << 30), 5e6)
 
+    def test_time_per_request_without_n_req(self):
+        doc = kv_doc({"lru": [0.2, 0.3]})
+        for r in doc["results"]:
+            del r["n_req"]
+        t = simresults.load_trace(self.write("e.json", doc))
+        self.assertEqual(t.ns_per_req("lru", 1 << 30), 5e6)   # 1e9 / 200
+        self.assertEqual(t.n_req, 100)
+        del doc["results"][0]["req_per_s"]
+        with self.assertRaisesRegex(simresults.SimResultsError,
+                                    r"results\[0\]: neither 'n_req' nor"):
+            simresults.load_trace(self.write("f.json", doc))
+
     def test_summary_sizes(self):
         t = simresults.load_trace(self.write("a.json", kv_doc(
             {"lru": [0.1] * 8}, sizes=[1 << (30 + k) for k in range(8)])))
