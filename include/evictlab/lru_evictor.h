@@ -81,6 +81,43 @@ class LRUEvictor final : public BaseEvictor<Dict>,
               const key_type* /*incoming_key*/, PutResult<key_type>& result) {
     update_on_put(cache_dict, cache_size, result);
   }
+  // decide with pins (pins.h), which the original does not have; the KV
+  // simulator (sim/kv_replay.h) pins a request's blocks. The same walk from
+  // the oldest entry, passing over pinned keys; ILLEGAL, with nothing
+  // changed, when even evicting every unpinned entry leaves no room
+  // (incoming + pinned bytes > MAX). O(1 + evicted + pinned keys passed).
+  template <class Pins>
+  void decide(Dict& cache_dict, std::int64_t cache_size,
+              const key_type* /*incoming_key*/, PutResult<key_type>& result,
+              const Pins& pins) {
+    result.evict_keys.clear();
+    const double incoming = static_cast<double>(cache_size);
+    if (cache_size > max_cache_size_ ||
+        py_float_greater_than_int(
+            incoming + static_cast<double>(pins.pinned_bytes()),
+            max_cache_size_)) {
+      result.status = PutStatus::kIllegal;
+      return;
+    }
+    result.status = PutStatus::kLegal;
+    double current = current_cache_size_;
+    auto it = cache_dict.begin();
+    const auto end = cache_dict.end();
+    while (py_float_greater_than_int(incoming + current, max_cache_size_)) {
+      if (it == end) {
+        result.evict_keys.clear();
+        result.status = PutStatus::kIllegal;
+        return;
+      }
+      if (!pins.pinned(it.key())) {
+        current -= static_cast<double>(evictlab::get_size(it.value()));
+        result.evict_keys.push_back(it.key());
+      }
+      ++it;
+    }
+    current_cache_size_ = current + incoming;
+  }
+
   void update_on_put(Dict& cache_dict, std::int64_t cache_size,
                      PutResult<key_type>& result) {
     result.evict_keys.clear();

@@ -11,6 +11,7 @@
 
 #include "evictlab/sim/cache_sizes.h"
 #include "evictlab/sim/generate.h"
+#include "evictlab/sim/kv_generate.h"
 #include "evictlab/sim/trace.h"
 
 namespace evictlab::cli {
@@ -21,6 +22,8 @@ constexpr const char* kGenerateUsage =
     "                              --obj-size BYTES [--seed S] --out FILE\n"
     "       evictlab generate repeat --times K --in FILE --format FORMAT\n"
     "                                [csv options] --out FILE\n"
+    "       evictlab generate kv --requests N [--seed S] [kv options]\n"
+    "                            --out FILE|-\n"
     "\n"
     "Writes a trace as libCacheSim's oracleGeneral (../shared/SIM-SPEC.md\n"
     "section 2): record i has time i (1-based) and next_access the 1-based\n"
@@ -34,6 +37,28 @@ constexpr const char* kGenerateUsage =
     "  repeat   the trace FILE (oraclegeneral, vscsi, csv or txt, read as\n"
     "           `evictlab simulate` reads it) K times over, next_access\n"
     "           recomputed over the whole output\n"
+    "  kv       N requests of a KV-cache workload as Mooncake JSON Lines\n"
+    "           (the input of `simulate --format mooncake`; "
+    "docs/WORKLOADS.md),\n"
+    "           streamed out in bounded memory. Each request is chat, rag or\n"
+    "           scan, drawn by weight; every block holds 512 tokens but the\n"
+    "           request's last (new, U{1..512} tokens). Seeded (default 1):\n"
+    "           the same options give the same bytes on every machine.\n"
+    "    --chat-weight W (0.5) --rag-weight W (0.3) --scan-weight W (0.2)\n"
+    "    --system-prompts N (16) --system-prompt-blocks B (4): shared\n"
+    "           prompts starting every chat and rag request (uniform)\n"
+    "    --conversations N (1000): live conversations; a chat request\n"
+    "           continues a uniform one: [prompt][history][new turn]\n"
+    "    --mean-turns T (5): turns per conversation (geometric)\n"
+    "    --turn-blocks M (4): new blocks per turn, U{1..2M-1}; all but the\n"
+    "           last join the history\n"
+    "    --max-context-blocks C (256): a conversation ends before a turn\n"
+    "           that would exceed C blocks\n"
+    "    --documents N (10000) --doc-alpha A (1.0) --doc-blocks B (8)\n"
+    "    --query-blocks Q (1): rag = [prompt][Zipf(A) document][new query]\n"
+    "    --scan-blocks B (16): scan = B new blocks, never reused\n"
+    "    --rate R (10): timestamp of request i = floor(i * 1000 / R) ms\n"
+    "    --mean-output O (256): output_length U{1..2O-1}\n"
     "  csv: --csv-delimiter C --csv-header --csv-time-field N\n"
     "       --csv-id-field N --csv-size-field N --csv-id-is-string "
     "(1-based fields)\n"
@@ -176,6 +201,97 @@ ZipfOptions parse_zipf(const std::vector<std::string_view>& words) {
   return o;
 }
 
+struct KvOptions {
+  sim::KvGenParams params;
+  std::string out;
+};
+
+double parse_number(std::string_view option, std::string_view value) {
+  const std::string text(value);
+  std::size_t used = 0;
+  double v = -1;
+  try {
+    v = std::stod(text, &used);
+  } catch (const std::exception&) {
+    used = 0;
+  }
+  if (text.empty() || used != text.size() || !std::isfinite(v)) {
+    throw UsageError(
+        fmt::format("{}: '{}' is not a finite number", option, value));
+  }
+  return v;
+}
+
+KvOptions parse_kv(const std::vector<std::string_view>& words) {
+  KvOptions o;
+  sim::KvGenParams& p = o.params;
+  bool requests = false;
+  Args a(words);
+  while (a.next()) {
+    const std::string_view n = a.name();
+    auto count = [&](std::uint64_t& field) {
+      field = parse_count(n, a.value(), 0, UINT64_MAX);
+    };
+    auto number = [&](double& field) { field = parse_number(n, a.value()); };
+    if (n == "--requests") {
+      count(p.requests);
+      requests = true;
+    } else if (n == "--seed") {
+      count(p.seed);
+    } else if (n == "--chat-weight") {
+      number(p.chat_weight);
+    } else if (n == "--rag-weight") {
+      number(p.rag_weight);
+    } else if (n == "--scan-weight") {
+      number(p.scan_weight);
+    } else if (n == "--system-prompts") {
+      count(p.system_prompts);
+    } else if (n == "--system-prompt-blocks") {
+      count(p.system_prompt_blocks);
+    } else if (n == "--conversations") {
+      count(p.conversations);
+    } else if (n == "--mean-turns") {
+      number(p.mean_turns);
+    } else if (n == "--turn-blocks") {
+      count(p.turn_blocks);
+    } else if (n == "--max-context-blocks") {
+      count(p.max_context_blocks);
+    } else if (n == "--documents") {
+      count(p.documents);
+    } else if (n == "--doc-alpha") {
+      number(p.doc_alpha);
+    } else if (n == "--doc-blocks") {
+      count(p.doc_blocks);
+    } else if (n == "--query-blocks") {
+      count(p.query_blocks);
+    } else if (n == "--scan-blocks") {
+      count(p.scan_blocks);
+    } else if (n == "--rate") {
+      number(p.rate);
+    } else if (n == "--mean-output") {
+      count(p.mean_output);
+    } else if (n == "--out") {
+      o.out = std::string(a.value());
+    } else {
+      unknown("kv", n);
+    }
+  }
+  if (!requests) throw UsageError("kv: --requests is required");
+  if (o.out.empty()) throw UsageError("kv: --out is required");
+  try {
+    sim::check_kv_gen_params(p);
+  } catch (const std::invalid_argument& e) {
+    // "mean_turns: ..." -> "--mean-turns: ...", the option as typed.
+    std::string what = e.what();
+    const std::size_t colon = what.find(':');
+    for (std::size_t i = 0; i < colon; ++i) {
+      if (what[i] == '_') what[i] = '-';
+    }
+    throw UsageError("--" + what);
+  }
+  return o;
+}
+
 struct RepeatOptions {
   std::uint64_t times = 0;
   std::string in;
@@ -278,7 +394,7 @@ int write(const sim::Trace& trace, const std::string& path) {
 int generate(const std::vector<std::string_view>& args) {
   try {
     if (args.empty())
-      throw UsageError("a generator is required: zipf or repeat");
+      throw UsageError("a generator is required: zipf, repeat or kv");
     const std::string_view what = args[0];
     const std::vector<std::string_view> rest(args.begin() + 1, args.end());
     if (what == "zipf") {
@@ -305,9 +421,33 @@ int generate(const std::vector<std::string_view>& args) {
       }
       return write(trace, o.out);
     }
+    if (what == "kv") {
+      const KvOptions o = parse_kv(rest);
+      sim::KvGenStats stats;
+      try {
+        if (o.out == "-") {
+          stats = sim::generate_kv(o.params, stdout);
+          if (std::fflush(stdout) != 0) {
+            throw std::runtime_error("-: cannot write to stdout");
+          }
+        } else {
+          stats = sim::generate_kv(o.params, o.out);
+        }
+      } catch (const std::runtime_error& e) {
+        fmt::print(stderr, "evictlab generate: {}\n", e.what());
+        return 1;
+      }
+      // The summary goes to stderr when the trace goes to stdout.
+      fmt::print(o.out == "-" ? stderr : stdout,
+                 "wrote {}: {} requests ({} chat, {} rag, {} scan), {} block "
+                 "references, {} tokens, {} bytes\n",
+                 o.out, stats.requests, stats.chat, stats.rag, stats.scan,
+                 stats.blocks, stats.tokens, stats.bytes);
+      return 0;
+    }
     if (what == "--help" || what == "-h") throw UsageError("");
-    throw UsageError(
-        fmt::format("unknown generator '{}' (expected zipf or repeat)", what));
+    throw UsageError(fmt::format(
+        "unknown generator '{}' (expected zipf, repeat or kv)", what));
   } catch (const UsageError& e) {
     if (*e.what() == '\0') {
       fmt::print("{}", kGenerateUsage);

@@ -3,13 +3,14 @@
 //   evictlab replay [--mode reference|strict] FILE...
 //   evictlab simulate --trace FILE --format F --policy P[,P...]|all
 //                     --cache-sizes SIZES [options]
-//   evictlab generate zipf|repeat [options] --out FILE
+//   evictlab generate zipf|repeat|kv [options] --out FILE
 //
 // replay: golden traces (../shared/SPEC.md); prints, per file, PASS or the
 // first mismatch / malformed line with file:line. Exit status: 0 when every
 // file passes, 1 when any mismatches, 2 for malformed input or bad usage.
-// simulate: the trace simulator (../shared/SIM-SPEC.md; simulate.cc).
-// generate: synthetic oracleGeneral traces (generate.cc).
+// simulate: the trace simulator (../shared/SIM-SPEC.md; simulate.cc), KV
+// mode included (--format mooncake).
+// generate: synthetic oracleGeneral traces and KV workloads (generate.cc).
 #include <fmt/format.h>
 #include <unistd.h>
 
@@ -32,8 +33,8 @@ constexpr const char* kUsage =
     "P[,P...]|all\n"
     "                         --cache-sizes SIZES [options]   (simulate "
     "--help)\n"
-    "       evictlab generate zipf|repeat [options] --out FILE   (generate "
-    "--help)\n"
+    "       evictlab generate zipf|repeat|kv [options] --out FILE   "
+    "(generate --help)\n"
     "\n"
     "  replay   Replay golden traces against the C++ port and compare every\n"
     "           recorded field. --mode reference (default) must reproduce the\n"

@@ -3,14 +3,12 @@
 #include <fmt/format.h>
 
 #include <algorithm>
-#include <atomic>
 #include <chrono>
 #include <cmath>
-#include <mutex>
 #include <stdexcept>
-#include <thread>
 
 #include "evictlab/caller.h"
+#include "evictlab/internal/parallel_jobs.h"
 #include "evictlab/kv_object.h"
 #include "evictlab/registry.h"
 #include "evictlab/sim/replay.h"
@@ -99,36 +97,14 @@ std::vector<SimResult> simulate_all(
     validate(job.policy, job.cache_size, options);
     validate_trace(trace, job.policy);
   }
-  if (threads == 0) threads = std::max(1u, std::thread::hardware_concurrency());
-  threads = static_cast<unsigned>(
-      std::min<std::size_t>(threads, std::max<std::size_t>(1, jobs.size())));
-
   std::vector<SimResult> results(jobs.size());
-  std::atomic<std::size_t> next{0};
-  std::size_t finished = 0;
-  std::mutex done_mu;
-  std::exception_ptr error;
-  auto worker = [&] {
-    for (std::size_t i; (i = next.fetch_add(1)) < jobs.size();) {
-      try {
+  internal::run_jobs(
+      jobs.size(), threads,
+      [&](std::size_t i) {
         results[i] =
             simulate(trace, jobs[i].policy, jobs[i].cache_size, options);
-      } catch (...) {
-        std::lock_guard<std::mutex> lock(done_mu);
-        if (!error) error = std::current_exception();
-        next = jobs.size();  // stop handing out jobs
-        return;
-      }
-      std::lock_guard<std::mutex> lock(done_mu);
-      ++finished;
-      if (on_done) on_done(finished, jobs.size());
-    }
-  };
-  std::vector<std::thread> pool;
-  for (unsigned t = 1; t < threads; ++t) pool.emplace_back(worker);
-  worker();
-  for (std::thread& t : pool) t.join();
-  if (error) std::rethrow_exception(error);
+      },
+      on_done);
   return results;
 }
 

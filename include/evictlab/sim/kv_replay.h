@@ -1,0 +1,169 @@
+// kv_replay<Policy>: the KV-mode request loop (SIM-SPEC section 5) for one
+// policy and one cache size, a template like replay<Policy> (replay.h), so any
+// policy struct replays, registered or not. `kv_simulate()`
+// (kv_simulator.h) is this, dispatched by name.
+//
+// Per request b_0 .. b_{n-1} (in file order):
+//   1. Lookup: k = the longest prefix of resident blocks (the hits).
+//   2. Touch the hits in reverse, b_{k-1} first and b_0 last, each through
+//      the policy's hit rule (hit_if_resident: update_on_get).
+//   3. Store b_k .. b_{n-1} in order through the one caller loop
+//      (caller.h put_blocking) with the request's blocks pinned (pins.h): a
+//      resident block is skipped (not touched, not a hit); a put the policy
+//      cannot make room for without a pinned victim is ILLEGAL and changes
+//      nothing, counted once in n_store_failure, and the rest of the request
+//      is not stored. An insert the policy declines after a LEGAL answer
+//      (s3fifo's admission rule) is neither a store nor a failure.
+// A block of t tokens is t * bytes_per_token bytes.
+//
+// "Blocks of the current request are never victims" is read strictly: every
+// block of the request that is resident when the request starts, including
+// one after the broken prefix that the store phase will skip, is pinned
+// from the start, and every block it stores is pinned once stored. All are
+// unpinned when the request ends.
+//
+// Belady: each touch and each store first tells the evictor the reference's
+// next access (KvTrace::next_access, compute_kv_next_access). A skipped
+// block is not touched, so it keeps the next access it had (SIM-SPEC: "not
+// touched").
+//
+// Allocation: the dict, the evictor's tables, the pin set and the scratch
+// vectors grow to their high-water marks and are then reused; the request
+// loop allocates nothing per request in steady state (the pin set is
+// emptied by erasing its keys, which keeps its table; absl's clear() would
+// free a table above 127 slots).
+//
+// Thread-safety: builds its own cache; concurrent calls on one const
+// KvTrace are safe.
+#ifndef EVICTLAB_SIM_KV_REPLAY_H_
+#define EVICTLAB_SIM_KV_REPLAY_H_
+
+#include <chrono>
+#include <cmath>
+#include <cstdint>
+#include <stdexcept>
+#include <string>
+#include <type_traits>
+#include <utility>
+#include <vector>
+
+#include "evictlab/caller.h"
+#include "evictlab/pins.h"
+#include "evictlab/policy_params.h"
+#include "evictlab/sim/kv_simulator.h"
+#include "evictlab/sim/kv_trace.h"
+#include "evictlab/sim/replay.h"
+
+namespace evictlab::sim {
+
+using KvPins = KeySetPins<std::uint64_t>;
+
+// REQUIRES: 1 <= cache_size <= kMaxCapacity; options checked by
+// check_kv_options (kv_simulator.h); for a policy that needs the future,
+// trace.has_next_access. Throws ConfigError for a bad parameter.
+template <class Policy>
+KvSimResult kv_replay(const KvTrace& trace, std::uint64_t cache_size,
+                      const KvSimOptions& options,
+                      const PolicyParams& params = {}) {
+  using Evictor = typename Policy::template Evictor<SimDict>;
+  constexpr bool kFuture = Policy::kTraits.needs_future_knowledge;
+  Evictor evictor = make_evictor<Evictor>(
+      static_cast<double>(cache_size) / 1073741824.0, params);
+  SimDict dict;
+  PutResult<std::uint64_t> scratch;
+  KvPins pins;
+  // The pinned blocks of this request with their stored sizes, to unpin.
+  std::vector<std::pair<std::uint64_t, std::int64_t>> pinned;
+
+  KvSimResult r;
+  r.policy = std::string(Policy::kTraits.name);
+  r.cache_size = cache_size;
+  r.bytes_per_token = options.bytes_per_token;
+  const std::uint64_t bpt = options.bytes_per_token;
+  const std::size_t n_req = trace.size();
+  const auto warmup = static_cast<std::size_t>(
+      std::floor(static_cast<double>(n_req) * options.warmup_frac));
+  const std::uint64_t* blocks = trace.blocks.data();
+  auto pin = [&](std::uint64_t key, std::int64_t stored) {
+    pins.pin(key, stored);
+    pinned.emplace_back(key, stored);
+  };
+  const auto start = std::chrono::steady_clock::now();
+  for (std::size_t q = 0; q < n_req; ++q) {
+    const std::uint64_t begin = trace.offsets[q];
+    const std::uint64_t n = trace.offsets[q + 1] - begin;
+    const bool counted = q >= warmup;
+    // 1. Lookup, pinning the hits as they are found.
+    std::uint64_t k = 0;
+    for (; k < n; ++k) {
+      const SizedObject* obj = dict.find(blocks[begin + k]);
+      if (obj == nullptr) break;
+      pin(blocks[begin + k], obj->size);
+    }
+    // The resident blocks after the broken prefix are the request's too.
+    for (std::uint64_t i = k + 1; i < n; ++i) {
+      if (const SizedObject* obj = dict.find(blocks[begin + i])) {
+        pin(blocks[begin + i], obj->size);
+      }
+    }
+    // 2. Touch the hits in reverse.
+    for (std::uint64_t i = k; i-- > 0;) {
+      if constexpr (kFuture) {
+        evictor.set_next_access(trace.next_access[begin + i]);
+      }
+      hit_if_resident(evictor, dict, blocks[begin + i]);
+    }
+    if (counted) {
+      ++r.n_req;
+      r.n_block += n;
+      r.n_block_hit += k;
+      r.n_token += trace.input_length[q];
+      // Every hit block but possibly the last of the request holds 512.
+      const std::uint64_t hit_tokens =
+          k == 0 ? 0 : (k - 1) * kKvBlockTokens + trace.block_tokens(q, k - 1);
+      r.n_token_hit += hit_tokens;
+      r.n_byte += trace.input_length[q] * bpt;
+      r.n_byte_hit += hit_tokens * bpt;
+    }
+    // 3. Store the rest. A block not pinned here is absent: every resident
+    // block of the request was pinned above, pinned blocks are never
+    // evicted, and a stored one is pinned at once (a repeated id is then
+    // skipped).
+    for (std::uint64_t i = k; i < n; ++i) {
+      const std::uint64_t key = blocks[begin + i];
+      if (pins.pinned(key)) continue;
+      const auto bytes =
+          static_cast<std::int64_t>(trace.block_tokens(q, i) * bpt);
+      if constexpr (kFuture) {
+        evictor.set_next_access(trace.next_access[begin + i]);
+      }
+      const std::size_t before = dict.size();
+      SizedObject value{bytes};
+      auto make_value = [&]() -> SizedObject&& { return std::move(value); };
+      const PutStatus status = put_blocking(evictor, dict, key, bytes, scratch,
+                                            pins, make_value, [](auto&&) {});
+      if (status == PutStatus::kIllegal) {
+        if (counted) ++r.n_store_failure;
+        break;
+      }
+      if (counted) r.n_evict += scratch.evict_keys.size();
+      // A policy may decline an insert after its evictions (s3fifo: a block
+      // not smaller than its small queue): then nothing is stored and the
+      // store phase goes on.
+      if (dict.size() + scratch.evict_keys.size() == before + 1) {
+        if (counted) ++r.n_store;
+        pin(key, bytes);
+      }
+    }
+    for (const auto& [key, stored] : pinned) pins.unpin(key, stored);
+    pinned.clear();
+  }
+  r.seconds =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - start)
+          .count();
+  return r;
+}
+
+}  // namespace evictlab::sim
+
+#endif  // EVICTLAB_SIM_KV_REPLAY_H_
