@@ -216,7 +216,7 @@ class SimResultsTest(unittest.TestCase):
     def test_summary_sizes(self):
         t = simresults.load_trace(self.write("a.json", kv_doc(
             {"lru": [0.1] * 8}, sizes=[1 << (30 + k) for k in range(8)])))
-        self.assertEqual(simresults.summary_sizes(t), [4 << 30, 32 << 30])
+        self.assertEqual(simresults.summary_sizes(t), [4 << 30, 16 << 30])
         self.assertEqual([simresults.fmt_bytes(s) for s in (1 << 40,
                                                             1536 << 20, 5)],
                          ["1TiB", "1536MiB", "5"])
@@ -256,11 +256,11 @@ class SimResultsTest(unittest.TestCase):
         md = "\n".join(summarize.sweep_lines(run))
         self.assertIn("### conversation_trace (mooncake, llama-3.1-8b; token "
                       "hit ratio)", md)
-        self.assertIn("| policy | 4GiB | rank | 32GiB | rank |", md)
+        self.assertIn("| policy | 4GiB | rank | 16GiB | rank |", md)
         rows = [ln for ln in md.splitlines() if ln.startswith("| ")][1:]
         self.assertEqual([r.split(" | ")[0] for r in rows],
                          ["| belady (offline)", "| arc", "| lru"])
-        self.assertIn("| arc | 0.0375 | 2 | 0.0938 | 2 |", md)
+        self.assertIn("| arc | 0.0375 | 2 | 0.0750 | 2 |", md)
         self.assertIn("`synthetic_trace`: missing: the simulation failed: "
                       "exit status 2 bad line", md)
         empty = derive.make_run({"benchmarks": []}, path=os.path.join(
