@@ -5,24 +5,31 @@
 #   results/runs/<UTC time>_<short sha>/
 # with cpp.json, python.json (Google Benchmark JSON), cases.json (the
 # binary's case list, docs/CASES.md), context.json, gate.json (instruction
-# counts: scripts/gate) and summary.md / summary.csv. Installs missing Debian
-# packages first.
+# counts: scripts/gate), sim/ (the policy sweep: every policy on the Mooncake
+# and cloudPhysics traces, `evictlab simulate --json`) and summary.md /
+# summary.csv. Installs missing Debian packages first.
 #
-#   scripts/run.sh [--full] [--no-python] [--reps N] [--min-time SECONDS]
+#   scripts/run.sh [--full] [--no-python] [--no-sweep] [--reps N]
+#                  [--min-time SECONDS]
+#   scripts/run.sh --print-sweep   (the sweep's commands, nothing run)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 profile=quick
 python=1
+sweep=1
 reps=""
 min_time=""
 while (($#)); do
   case "$1" in
     --full) profile=full ;;
     --no-python) python=0 ;;
+    --no-sweep) sweep=0 ;;
+    --print-sweep)
+      PYTHONPATH=$PWD/scripts exec /usr/bin/python3 -m evictlab_tools.sweep --print ;;
     --reps) reps=$2; shift ;;
     --min-time) min_time=$2; shift ;;
-    -h|--help) sed -n '2,11p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,14p' "$0"; exit 0 ;;
     *) echo "scripts/run.sh: unknown option '$1' (see --help)" >&2; exit 2 ;;
   esac
   shift
@@ -150,6 +157,19 @@ elif ((gate_rc != 0)); then
   echo "scripts/run.sh: scripts/gate failed (exit $gate_rc); no gate.json" >&2
 fi
 echo "   gate: $((SECONDS - start)) s"
+
+# The policy sweep (evictlab_tools/sweep.py: every policy on both Mooncake
+# traces at 8 sizes and on cloudPhysics at 128 MiB x 1..8), the same in both
+# profiles: about a minute here, since miss counts are exact and need no
+# repetitions. A failed simulation leaves sim/<trace>.err and is reported,
+# not fatal; summary.md and the dashboard's policy page name what is missing.
+if ((sweep)); then
+  start=$SECONDS
+  echo "-- policy sweep: evictlab simulate --policy all -> $run_dir/sim/"
+  /usr/bin/python3 -m evictlab_tools.sweep --run-dir "$run_dir" ||
+    echo "   policy sweep: a simulation failed (recorded in sim/*.err, not fatal)"
+  echo "   policy sweep: $((SECONDS - start)) s"
+fi
 
 /usr/bin/python3 -m evictlab_tools.context "$run_dir" "$profile" build
 scripts/summarize "$run_dir"

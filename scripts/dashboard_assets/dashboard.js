@@ -1,6 +1,6 @@
 // evictlab perf dashboard: renders the data embedded by scripts/dashboard
-// (window.EVICTLAB_DATA, from data.js) into one of four pages, chosen by
-// <body data-page>: cost (index.html), ratios, history, profiles.
+// (window.EVICTLAB_DATA, from data.js) into one of five pages, chosen by
+// <body data-page>: cost (index.html), ratios, policies, history, profiles.
 //
 // State lives in the URL hash so views can be linked:
 //   #case=<benchmark name>   select / highlight one case
@@ -968,6 +968,236 @@
     main.appendChild(el("section", {class: "card"}, el("h2", null, "Runs (" + runs.length + ")"), runsTable));
     finish();
   }
+  // ---------------------------------------------------------------- policies page
+  // The policy sweep of the run (scripts/run.sh writes sim/<trace>.json with
+  // `evictlab simulate --policy all --json`; scripts/dashboard reads it
+  // through evictlab_tools/simresults.py into D.sim[run]). Per trace: the hit
+  // ratio (token hit ratio in KV mode, 1 - miss ratio in classic mode) and the
+  // simulation's time per request against the cache size, one series per
+  // policy; a policy that needs future knowledge (the registry's trait) is
+  // drawn dashed in black as the offline reference. Then a scatter of hit
+  // ratio at one cache size (a selector) against the policy's cost per
+  // operation in the same run's benchmark matrix (D.sim[run].cost).
+  // URL state: #run=<id>&op=get|put&entries=<n>&at.<trace>=<cache bytes>.
+  function policyColors(series) {
+    var n = 0;
+    return series.map(function (s) { return s.offline ? "#222" : PALETTE[n++ % PALETTE.length]; });
+  }
+  function fmtRatio(v) { return v == null || !isFinite(v) ? "–" : v.toFixed(4); }
+  function fmtBytes(v) {
+    var units = [["TiB", 40], ["GiB", 30], ["MiB", 20], ["KiB", 10]];
+    for (var i = 0; i < units.length; i++) {
+      var d = Math.pow(2, units[i][1]);
+      if (v >= d) return trim(v / d) + " " + units[i][0];
+    }
+    return String(v) + " B";
+  }
+  function linRange(u, min, max) {
+    if (min == null || !isFinite(min)) return [0, 1];
+    var pad = Math.max((max - min) * 0.06, 0.005);
+    return [Math.max(0, min - pad), Math.min(1, max + pad)];
+  }
+
+  function renderPolicies() {
+    var main = document.getElementById("main");
+    if (!latest) { renderContext(null); finish(); return; }
+    var withSim = runs.filter(function (r) { return r.has_sim; });
+    var fallback = withSim.length ? withSim[withSim.length - 1] : latest;
+    var run = runById[state.run] || fallback;
+
+    function draw() {
+      main.innerHTML = "";
+      allPlots.forEach(function (p) { p.u.destroy(); });
+      allPlots = [];
+      report.charts = {};
+      report.sim = {};
+      renderContext(run, "(the policy sweep below is from this run)");
+      main.appendChild(el("div", {class: "toolbar"},
+        runSelect(run, function (r) { run = r; setHash({run: r.id === fallback.id ? null : r.id}); draw(); }),
+        el("span", {class: "muted"}, "every policy of the run's sweep (sim/*.json: evictlab simulate --policy all --json) · dashed black: the offline reference (needs future knowledge) · click a legend entry to toggle it")));
+      var S = (D.sim || {})[run.id] || {present: false, traces: [], errors: []};
+      var notes = [];
+      if (!S.present) notes.push("This run has no policy sweep (no sim/ directory: a run from before the sweep, or scripts/run.sh --no-sweep). Pick a run with one above, or run scripts/run.sh.");
+      else if (!S.traces.length && !S.errors.length) notes.push("This run's sim/ directory has no results.");
+      S.errors.forEach(function (e) { notes.push("Missing " + e.id + ": " + e.message); });
+      report.tables.sim_notices = notes.length;
+      report.tables.sim_traces = S.traces.length;
+      if (notes.length) {
+        main.appendChild(el("section", {class: "card notice", id: "sim-notice"}, el("h2", null, "Not in this run"),
+          notes.map(function (n) { return el("p", {class: "warn"}, n); })));
+      }
+      if (S.traces.length) main.appendChild(scatterControls(S));
+      S.traces.forEach(function (t) { traceCard(t, S); });
+      finish();
+    }
+
+    function scatterControls(S) {
+      var c = S.cost || {entries: []};
+      var op = state.op || "get";
+      var ops = c.ops || [];
+      var opSel = el("select", {id: "scatter-op", "aria-label": "cost operation"});
+      ops.forEach(function (o) { opSel.appendChild(el("option", {value: o.op, selected: o.op === op ? true : null}, o.op + " (" + o.family + ", " + o.variant + ")")); });
+      opSel.addEventListener("change", function () { state.op = opSel.value; setHash({op: opSel.value === "get" ? null : opSel.value}); draw(); });
+      var eSel = el("select", {id: "scatter-entries", "aria-label": "entries"});
+      c.entries.forEach(function (e) { eSel.appendChild(el("option", {value: String(e), selected: String(e) === String(scatterEntries(c)) ? true : null}, pow2(Math.log2(e)) + " = " + e)); });
+      eSel.addEventListener("change", function () { state.entries = eSel.value; setHash({entries: +eSel.value === c.default_entries ? null : eSel.value}); draw(); });
+      return el("div", {class: "toolbar", id: "scatter-controls"},
+        el("label", null, "Scatter cost: ", opSel), el("label", null, " at entries ", eSel),
+        el("span", {class: "muted"}, c.entries.length ? "from this run's cpp.json: " + scatterCaseText(c, state.op || "get") : "this run's cpp.json has no UpdateOnGet/UpdateOnPut case of the sweep's policies"));
+    }
+    function scatterEntries(c) {
+      return state.entries && c.entries.indexOf(+state.entries) >= 0 ? +state.entries : c.default_entries;
+    }
+    function scatterOp(c) {
+      var op = state.op || "get";
+      return (c.ops || []).filter(function (o) { return o.op === op; })[0] || (c.ops || [])[0];
+    }
+    function scatterCaseText(c, op) {
+      var o = scatterOp(c);
+      if (!o) return "";
+      return "BM_" + o.family + "/<policy>/dict:" + c.dict + "/" + c.kv + "/" + c.key + "/entries:" + scatterEntries(c) + "/" + o.variant + " (median " + (D.time_field || "real_time").replace("_", " ") + ")";
+    }
+
+    function traceCard(t, S) {
+      var colors = policyColors(t.series);
+      var ctx = Object.keys(t.context || {}).map(function (k) { return k + " " + t.context[k]; }).join(", ");
+      var card = el("section", {class: "card", id: "trace-" + t.id},
+        el("h2", null, t.id + " · " + (t.kv ? "KV mode (" + t.format + ")" : "classic (" + t.format + ")")),
+        el("p", {class: "muted"}, t.trace + " · " + fmtCount(t.n_req) + " requests · " + t.series.length + " policies × " + t.sizes.length + " cache sizes · " + t.file + (ctx ? " · " + ctx : "")));
+      main.appendChild(card);
+      report.sim[t.id] = {series: t.series.map(function (s) { return s.policy; }),
+                          offline: t.series.filter(function (s) { return s.offline; }).map(function (s) { return s.policy; })};
+      curveChart(card, t, colors, "hit", t.metric_label + " vs cache size", t.metric_label, function (s) { return s.hit; }, false);
+      curveChart(card, t, colors, "time", "time per request vs cache size (the simulation's wall time / requests)", "time / request", function (s) { return s.ns_per_req; }, true);
+      scatterChart(card, t, colors, S.cost);
+    }
+
+    function seriesOpts(t, colors, fmt) {
+      return t.series.map(function (s, i) {
+        return {label: s.policy + (s.offline ? " (offline reference)" : ""), stroke: colors[i], width: s.offline ? 2.5 : 2,
+                dash: s.offline ? [8, 5] : undefined, spanGaps: true,
+                points: {show: true, size: 6, fill: s.offline ? "#fff" : colors[i], width: 1.5},
+                value: function (u, v) { return fmt(v); }};
+      });
+    }
+
+    function curveChart(card, t, colors, kind, title, unit, pick, log) {
+      var id = kind + "-" + t.id;
+      var xs = t.sizes.map(function (b) { return Math.log2(b); });
+      var data = [xs].concat(t.series.map(pick));
+      var expected = t.series.filter(function (s) { return pick(s).some(function (v) { return v != null; }); }).length;
+      var box = el("div", {class: "plot", id: "chart-" + id});
+      card.appendChild(el("h3", null, title));
+      card.appendChild(box);
+      var fmt = log ? fmtNs : fmtRatio;
+      var opts = {
+        width: chartWidth(box), height: 300,
+        scales: {x: {time: false, range: function () { return [xs[0] - 0.3, xs[xs.length - 1] + 0.3]; }},
+                 y: log ? {distr: 3, log: 10, range: logRange(null)} : {range: linRange}},
+        axes: [{label: "cache size (log scale)", splits: function () { return xs; },
+                values: function (u, sp) { return sp.map(function (v) { var i = xs.indexOf(v); return i >= 0 ? t.size_labels[i] : ""; }); }},
+               log ? {label: unit, size: 70, splits: logSplits, filter: keepAll, values: axisNs} : {label: unit, size: 60}],
+        series: [{label: "cache size", value: function (u, v) { return v == null ? "" : fmtBytes(Math.pow(2, v)); }}].concat(seriesOpts(t, colors, fmt)),
+        legend: {live: false},
+        cursor: {focus: {prox: 24}, drag: {x: false, y: false}},
+        focus: {alpha: 0.35},
+        plugins: [countPlugin(id, expected), {hooks: {setCursor: function (u) {
+          var ix = u.cursor.idx;
+          if (ix == null || u.cursor.left < 0) { hideTip(); return; }
+          var si = nearestSeries(u, ix);
+          if (si < 0) { hideTip(); return; }
+          var s = t.series[si - 1];
+          showTip(u, [
+            el("div", {class: "tip-title"}, el("span", {class: "swatch", style: "background:" + colors[si - 1]}), s.policy + (s.offline ? " (offline reference)" : "")),
+            el("div", null, t.size_labels[ix] + ": " + t.metric_label + " " + fmtRatio(s.hit[ix])),
+            t.kv ? el("div", {class: "muted"}, "block hit ratio " + fmtRatio(s.block_hit[ix])) :
+              el("div", {class: "muted"}, "miss ratio " + fmtRatio(s.miss[ix]) + ", byte miss ratio " + fmtRatio(s.byte_miss[ix])),
+            el("div", {class: "muted"}, "time per request " + fmtNs(s.ns_per_req[ix]))]);
+        }}}]
+      };
+      var u = new uPlot(opts, data, box);
+      u.over.addEventListener("mouseleave", hideTip);
+      allPlots.push({u: u, box: box, height: 300});
+      report.charts[id].dashed = t.series.filter(function (s, i) { return u.series[i + 1].dash; }).map(function (s) { return s.policy; });
+    }
+
+    // The scatter: x = cost per operation (ns, log), y = hit ratio at the
+    // chosen cache size; one series per policy with its one point (uPlot's
+    // x must ascend, so the points are placed on x sorted by cost and every
+    // other series is null there).
+    function scatterChart(card, t, colors, cost) {
+      var id = "scatter-" + t.id;
+      var key = "at." + t.id;
+      var at = t.sizes.indexOf(+state[key]);
+      if (at < 0) at = Math.floor(t.sizes.length / 2);
+      var o = scatterOp(cost || {});
+      var entries = scatterEntries(cost || {});
+      var vals = o && entries != null ? ((cost.values[o.op] || {})[String(entries)] || {}) : {};
+      var pts = [];
+      t.series.forEach(function (s, i) {
+        var c = vals[s.policy];
+        if (c && s.hit[at] != null) pts.push({i: i, policy: s.policy, cost: c.ns, hit: s.hit[at], "case": c["case"]});
+      });
+      var missing = t.series.filter(function (s) { return !vals[s.policy]; }).map(function (s) { return s.policy; });
+      var sizeSel = el("select", {id: "scatter-size-" + t.id, "aria-label": "cache size of the scatter"});
+      t.sizes.forEach(function (b, i) { sizeSel.appendChild(el("option", {value: String(b), selected: i === at ? true : null}, t.size_labels[i])); });
+      sizeSel.addEventListener("change", function () { state[key] = sizeSel.value; var p = {}; p[key] = sizeSel.value; setHash(p); draw(); });
+      card.appendChild(el("h3", null, t.metric_label + " at ", sizeSel, " vs cost per operation"));
+      card.appendChild(el("p", {class: "muted scatter-case"}, o ? "cost: " + scatterCaseText(cost, o.op) + "; up and left is better" : "no cost cases",
+        missing.length ? el("span", {class: "warn"}, " · no cost case for " + missing.join(", ")) : null));
+      var box = el("div", {class: "plot", id: "chart-" + id});
+      card.appendChild(box);
+      pts.sort(function (a, b) { return a.cost - b.cost; });
+      report.sim[t.id].scatter = {size: t.sizes[at], op: o ? o.op : null, entries: entries, points: []};
+      if (!pts.length) { box.appendChild(el("p", {class: "muted"}, "Nothing to plot: no policy has a cost case at this selection.")); return; }
+      var xs = pts.map(function (p) { return p.cost; });
+      var data = [xs].concat(t.series.map(function (s, i) { return pts.map(function (p) { return p.i === i ? p.hit : null; }); }));
+      var opts = {
+        width: chartWidth(box), height: 320,
+        scales: {x: {time: false, distr: 3, log: 10, range: function () { var lo = xs[0], hi = xs[xs.length - 1], pad = Math.max(1.3, Math.pow(hi / lo, 0.12)); return [lo / pad, hi * pad]; }},
+                 y: {range: linRange}},
+        axes: [{label: "ns / op (log scale)", splits: logSplits, filter: keepAll, values: axisNs},
+               {label: t.metric_label, size: 60}],
+        series: [{label: "ns / op", value: function (u, v) { return fmtNs(v); }}].concat(t.series.map(function (s, i) {
+          return {label: s.policy + (s.offline ? " (offline reference)" : ""), stroke: colors[i], paths: function () { return null; },
+                  points: {show: true, size: 11, fill: s.offline ? "#fff" : colors[i], width: 2}, value: function (u, v) { return fmtRatio(v); }};
+        })),
+        legend: {live: false},
+        cursor: {focus: {prox: 24}, drag: {x: false, y: false}},
+        plugins: [countPlugin(id, pts.length), {hooks: {
+          draw: function (u) {
+            // Label each point with its policy, so the plot reads without the legend.
+            var ctx = u.ctx, px = uPlot.pxRatio || 1;
+            ctx.save();
+            ctx.font = (11 * px) + "px sans-serif";
+            pts.forEach(function (p) {
+              if (!u.series[p.i + 1].show) return;
+              ctx.fillStyle = colors[p.i];
+              ctx.fillText(p.policy, u.valToPos(p.cost, "x", true) + 8 * px, u.valToPos(p.hit, "y", true) - 6 * px);
+            });
+            ctx.restore();
+          },
+          setCursor: function (u) {
+            var ix = u.cursor.idx;
+            if (ix == null || u.cursor.left < 0) { hideTip(); return; }
+            var p = pts[ix];
+            showTip(u, [el("div", {class: "tip-title"}, el("span", {class: "swatch", style: "background:" + colors[p.i]}), p.policy),
+              el("div", null, t.metric_label + " " + fmtRatio(p.hit) + " at " + t.size_labels[at]),
+              el("div", null, "cost " + fmtNs(p.cost) + " per " + o.op),
+              el("div", {class: "mono"}, p["case"])]);
+          }}}]
+      };
+      var u = new uPlot(opts, data, box);
+      u.over.addEventListener("mouseleave", hideTip);
+      allPlots.push({u: u, box: box, height: 320});
+      // What was handed to uPlot, for tests/dashboard/e2e.py.
+      report.sim[t.id].scatter.points = pts.map(function (p, j) { return {policy: p.policy, cost: u.data[0][j], hit: u.data[p.i + 1][j]}; });
+    }
+
+    rerender = draw;
+    draw();
+  }
+
   // ---------------------------------------------------------------- profiles page
   function renderProfiles() {
     var main = document.getElementById("main");
@@ -1079,5 +1309,5 @@
     return;
   }
   readSelection();
-  ({cost: renderCost, ratios: renderRatios, history: renderHistory, profiles: renderProfiles}[page] || renderCost)();
+  ({cost: renderCost, ratios: renderRatios, policies: renderPolicies, history: renderHistory, profiles: renderProfiles}[page] || renderCost)();
 })();

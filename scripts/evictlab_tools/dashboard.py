@@ -4,9 +4,9 @@
     main(argv)        the command line (scripts/dashboard is a thin entry)
 
 Reads results/runs/<YYYYmmddTHHMMSSZ>_<sha7>/{cpp.json, python.json,
-cases.json, context.json, gate.json} and results/profiles/<case-dir>/, and
-writes a static site (index.html, ratios.html, history.html, profiles.html,
-data.js, assets/) that works from file:// and from any static host: the data
+cases.json, context.json, gate.json, sim/} and results/profiles/<case-dir>/,
+and writes a static site (index.html, ratios.html, policies.html,
+history.html, profiles.html, data.js, assets/) that works from file:// and from any static host: the data
 is embedded as a JS file, nothing is fetched, no CDN.
 
 Everything about a case comes from the package: names and records from
@@ -42,6 +42,7 @@ from . import cases as cases_mod
 from . import context as context_mod
 from . import derive
 from . import gbench
+from . import simresults
 from . import targets as targets_mod
 
 REPO = os.path.dirname(os.path.dirname(os.path.dirname(
@@ -370,6 +371,7 @@ def _iso(d):
 PAGES = [
     ("index.html", "cost", "Cost vs cache size"),
     ("ratios.html", "ratios", "Ratios & targets"),
+    ("policies.html", "policies", "Policies"),
     ("history.html", "history", "History"),
     ("profiles.html", "profiles", "Profiles"),
 ]
@@ -522,6 +524,7 @@ def load_run(path, time_field="real_time"):
         "has_python": py_doc is not None,
         "has_gate": gate_doc is not None,
         "has_cases": cases_doc is not None,
+        "sweep": simresults.load_sweep(path),   # sim/: the policy sweep
     }
 
 
@@ -888,6 +891,93 @@ def _python_name(run, c):
 
 
 
+# The scatter's cost per operation: the benchmark matrix's get on a full
+# cache (uniform keys) and its put with one eviction, the cases summary.md's
+# headline uses (docs/CASES.md).
+SCATTER_OPS = (("get", "UpdateOnGet", "dist:uniform"),
+               ("put", "UpdateOnPut", "evictions:1"))
+
+
+def scatter_cost(run, policies, kv, key):
+    """The cost side of the policy page's scatter: per op ("get", "put") and
+    entries, each sim policy's median ns/op on the run's default dict at one
+    KV kind and key kind (the cost page's default view). Returns {"dict",
+    "kv", "key", "ops": [{"op", "family", "variant"}], "entries": [...],
+    "default_entries", "values": {op: {entries: {policy: {"case", "ns"}}}}};
+    default_entries is the largest size at which the most policies have
+    both ops (a cache the size of a real one, where cost is memory-bound)."""
+    cl = run["case_list"]
+    d = cl.default_dict
+    values = {op: {} for op, _f, _v in SCATTER_OPS}
+    fam_op = {(f, v): op for op, f, v in SCATTER_OPS}
+    for name, res in run["cpp"].items():
+        if res.error is not None or res.median is None:
+            continue
+        c = cl.case(name)
+        op = fam_op.get((c.family, c.variant))
+        if op is None or c.policy not in policies or c.dict != d \
+                or c.kv != kv or c.key != key or not isinstance(c.entries,
+                                                                int):
+            continue
+        values[op].setdefault(str(c.entries), {})[c.policy] = {
+            "case": name, "ns": res.median}
+    entries = sorted({int(e) for v in values.values() for e in v})
+
+    def both(e):
+        return sum(1 for p in policies
+                   if all(p in values[op].get(str(e), {})
+                          for op, _f, _v in SCATTER_OPS))
+    default = max(entries, key=lambda e: (both(e), e)) if entries else None
+    return {"dict": d, "kv": kv, "key": key,
+            "ops": [{"op": op, "family": f, "variant": v}
+                    for op, f, v in SCATTER_OPS],
+            "entries": entries, "default_entries": default,
+            "values": values}
+
+
+def sim_view(run, defaults):
+    """The policy page of one run: per trace of its sweep (sim/), one series
+    per policy over the cache sizes: hit ratio (token hit ratio in KV mode,
+    1 - miss ratio in classic mode), ns per request, and the raw ratios for
+    tooltips; `offline` marks a policy that needs future knowledge (the
+    registry's trait, so Belady is the reference without being named)."""
+    sw = run["sweep"]
+    cl = run["case_list"]
+    traces, pols = [], []
+    for t in sw.traces:
+        series = []
+        for p in t.policies:
+            if p not in pols:
+                pols.append(p)
+            rs = [t.results.get((p, sz)) for sz in t.sizes]
+            series.append({
+                "policy": p,
+                "offline": bool(cl.policy_traits(p).get(
+                    "needs_future_knowledge")),
+                "hit": [t.hit(p, sz) for sz in t.sizes],
+                "ns_per_req": [t.ns_per_req(p, sz) for sz in t.sizes],
+                "miss": [r.get("miss_ratio") if r else None for r in rs],
+                "byte_miss": [r.get("byte_miss_ratio") if r else None
+                              for r in rs],
+                "block_hit": [r.get("block_hit_ratio") if r else None
+                              for r in rs]})
+        traces.append({
+            "id": t.id, "trace": t.trace, "format": t.format, "kv": t.kv,
+            "metric": t.metric, "metric_label": t.metric_label,
+            "file": os.path.relpath(t.path, run["path"]),
+            "sizes": t.sizes,
+            "size_labels": [simresults.fmt_bytes(sz) for sz in t.sizes],
+            "n_req": t.n_req,
+            "context": {k: _jsonable(v) for k, v in flatten(
+                t.context).items()},
+            "series": series})
+    kv = (defaults.get("kv") or [None])[0]
+    key = (defaults.get("key") or [None])[0]
+    return {"present": sw.present, "traces": traces,
+            "errors": [{"id": i, "message": m} for i, m in sw.errors],
+            "cost": scatter_cost(run, pols, kv, key)}
+
+
 def build_data(runs, profiles, targets=None):
     if targets is None:
         targets = targets_mod.load()
@@ -905,6 +995,7 @@ def build_data(runs, profiles, targets=None):
                      "threshold": t.threshold, "unit": t.unit}
                     for t in targets],
         "runs": [], "charts": {}, "getsize": {}, "ratios": {}, "summary": {},
+        "sim": {},
         "history": history(runs), "profiles": profiles,
     }
     for r in runs:
@@ -920,6 +1011,7 @@ def build_data(runs, profiles, targets=None):
             "context": {k: _jsonable(v) for k, v in r["context"].items()},
             "has_python": r["has_python"], "has_gate": r["has_gate"],
             "has_cases": r["has_cases"],
+            "has_sim": bool(r["sweep"].traces),
             "n_cpp": len(r["cpp"]),
             "n_py": len(r["py"]) if r["py"] is not None else 0,
             "errors": r["cpp"].errors(),
@@ -935,6 +1027,7 @@ def build_data(runs, profiles, targets=None):
             if cl.case(n).family == "GetSize" and res.error is None
             and res.median is not None]
         rows = ratio_rows(r, targets)
+        data["sim"][r["id"]] = sim_view(r, data["defaults"])
         data["ratios"][r["id"]] = rows
         data["summary"][r["id"]] = targets_mod.summary(rows, targets)
     return data

@@ -7,7 +7,9 @@ context.json and gate.json; the rows and every ratio come from
 derive.rows (see evictlab_tools/derive.py for the columns). summary.csv has
 derive.COLUMNS; summary.md the context, the targets' status, a headline
 (the reference policy `lru` on the default dict, kvobj values), the memory
-per entry by dict, then every case by family.
+per entry by dict, the policy sweep (RUN_DIR/sim/, evictlab_tools/sweep.py:
+the policies ranked by hit ratio at two cache sizes per trace), then every
+case by family.
 
 A cell is empty where the column does not apply, "n/a" where the other case
 is missing and "error" where a case reported error_occurred.
@@ -18,7 +20,7 @@ import os
 import sys
 
 from . import context as context_mod
-from . import cases, derive, gbench, targets as targets_mod
+from . import cases, derive, gbench, simresults, targets as targets_mod
 
 HEADLINE_POLICY = "lru"     # the reference port (docs/CASES.md)
 HEADLINE_KV = "kvobj"
@@ -186,6 +188,47 @@ def simulate_table(sub):
     return hdr, body
 
 
+def sweep_lines(run):
+    """The policy sweep's section: per trace, every policy ranked by its hit
+    ratio (token hit ratio in KV mode) at simresults.summary_sizes; a policy
+    that needs future knowledge (Belady) is marked as the offline bound."""
+    sweep = simresults.load_sweep(run.path)
+    lines = ["## Policy sweep (sim/)", ""]
+    if not sweep.present:
+        return lines + ["No sim/ in this run (scripts/run.sh --no-sweep, or "
+                        "a run from before the sweep).", ""]
+    lines += ["Every policy on each trace (`evictlab simulate --policy all "
+              "--json`; the commands are in sim/<trace>.txt), ranked by hit "
+              "ratio at two of its cache sizes; equal ratios share a rank.",
+              ""]
+    for t in sweep.traces:
+        sizes = simresults.summary_sizes(t)
+        model = t.context.get("model") or t.context.get("kv_bytes_per_token")
+        lines += [f"### {t.id} ({t.format}{', ' + str(model) if model else ''}"
+                  f"; {t.metric_label})", ""]
+        ranks = [simresults.ranking(t, sz) for sz in sizes]
+        hdr = ["policy"]
+        for sz in sizes:
+            hdr += [f"{simresults.fmt_bytes(sz)}", "rank"]
+        by = [{p: (rk, v) for rk, p, v in r} for r in ranks]
+        body = []
+        for _rk, p, _v in ranks[0]:
+            offline = run.case_list.policy_traits(p).get(
+                "needs_future_knowledge")
+            row = [f"{p} (offline)" if offline else p]
+            for b in by:
+                rk, v = b.get(p, (None, None))
+                row += ["" if v is None else f"{v:.4f}",
+                        "" if rk is None else str(rk)]
+            body.append(row)
+        lines += md_table(hdr, body) + [""]
+    for tid, msg in sweep.errors:
+        lines.append(f"- `{tid}`: missing: {msg}")
+    if sweep.errors:
+        lines.append("")
+    return lines
+
+
 def family_table(family, sub):
     if family == "GetSize":
         hdr = ["kv", "variant", "C++ ns", "Python ns", "×Python",
@@ -252,6 +295,8 @@ def markdown(run, rows, targets):
         lines.append(f"No {HEADLINE_POLICY}/{HEADLINE_KV} UpdateOnGet or "
                      "UpdateOnPut cases.")
     lines.append("")
+    if run.path:
+        lines += sweep_lines(run)
     hdr, mem = memory_table(rows, cl)
     if mem:
         lines += ["## Memory: bytes per entry beyond key and value (kvobj)",

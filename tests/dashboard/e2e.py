@@ -50,6 +50,8 @@ REGRESSION = "BM_UpdateOnGet/lru/dict:flat/kvobj/cek/entries:1048576/dist:unifor
 PENDING = "BM_UpdateOnGet/lru/dict:naive/kvobj/cek/entries:16384/dist:uniform"
 FIRST_RUN = "20251117T091500Z_3f9a1c2"
 FULL_RUN = "20251121T111500Z_e07f6a9"
+FAILED_SIM_RUN = "20251121T150000Z_e07f6a9"    # sim/ holds only an .err
+SIM_RUN = "20251121T170000Z_e07f6a9"           # the latest: the sweep
 MAX_SERIES = 8
 
 # Expected series per chart for the fixtures (see make_fixtures.py). The
@@ -120,6 +122,74 @@ PAGES = [
     ("profiles.html", "", {"charts": {}, "tables": {"profiles": 1},
                            "text": ["flame.html"]}),
 ]
+
+
+def sim_expect(op="get", entries=1048576, at=None):
+    """The policy page of SIM_RUN as the fixture files say it must look:
+    per trace every policy's series (in the file's order), belady dashed as
+    the offline reference, and the scatter's points = (the cpp.json median
+    of the policy's cost case, the sim JSON's hit ratio at the chosen size),
+    read here from the files, independently of the generator. `at`: trace
+    id -> cache size (default: the middle one, index n // 2)."""
+    run = os.path.join(FIXTURES, "runs", SIM_RUN)
+    with open(os.path.join(run, "cpp.json")) as f:
+        med = {b["run_name"]: b["real_time"]
+               for b in json.load(f)["benchmarks"]
+               if b.get("aggregate_name") == "median"}
+    case = {"get": "BM_UpdateOnGet/%s/dict:flat/kvobj/hcek/entries:%d/"
+                   "dist:uniform",
+            "put": "BM_UpdateOnPut/%s/dict:flat/kvobj/hcek/entries:%d/"
+                   "evictions:1"}[op]
+    out, charts = {}, {}
+    for tid in ("conversation_trace", "synthetic_trace", "cloudPhysicsIO"):
+        with open(os.path.join(run, "sim", tid + ".json")) as f:
+            doc = json.load(f)
+        kv = doc["format"] == "mooncake"
+        pols = list(dict.fromkeys(r["policy"] for r in doc["results"]))
+        sizes = sorted({r["cache_size"] for r in doc["results"]})
+        size = (at or {}).get(tid, sizes[len(sizes) // 2])
+        pts = []
+        for r in doc["results"]:
+            if r["cache_size"] == size:
+                hit = r["token_hit_ratio"] if kv else 1 - r["miss_ratio"]
+                pts.append({"policy": r["policy"],
+                            "cost": med[case % (r["policy"], entries)],
+                            "hit": hit})
+        pts.sort(key=lambda p: p["cost"])
+        out[tid] = {"series": pols, "offline": ["belady"], "size": size,
+                    "op": op, "entries": entries, "points": pts}
+        for kind in ("hit", "time", "scatter"):
+            charts["%s-%s" % (kind, tid)] = len(pols)
+    return charts, out
+
+
+_SIM_CHARTS, _SIM = sim_expect()
+_SIM_PUT_AT = {"conversation_trace": 512 << 30}
+_SIM_PUT_CHARTS, _SIM_PUT = sim_expect("put", 16384, _SIM_PUT_AT)
+PAGES += [
+    # The latest run has the sweep: every policy per trace, belady dashed,
+    # the scatter's points equal to the fixture files' numbers.
+    ("policies.html", "selftest=hover", {
+        "charts": _SIM_CHARTS, "sim": _SIM, "hover": 9,
+        "tables": {"sim_traces": 3, "sim_notices": 0},
+        "text": ["belady (offline reference)", "BM_UpdateOnGet/&lt;policy&gt;"
+                 "/dict:flat/kvobj/hcek/entries:1048576/dist:uniform"]}),
+    # The scatter's selectors in the URL: put at 2^14 entries, 512 GiB.
+    ("policies.html", "op=put&entries=16384&at.conversation_trace=%d" % (
+        512 << 30), {"charts": _SIM_PUT_CHARTS, "sim": _SIM_PUT,
+                     "tables": {"sim_traces": 3, "sim_notices": 0},
+                     "text": ["BM_UpdateOnPut/&lt;policy&gt;/dict:flat/kvobj/"
+                              "hcek/entries:16384/evictions:1"]}),
+    # Older runs: no sim/ at all, or a simulation that failed.
+    ("policies.html", "run=%s" % FULL_RUN, {
+        "charts": {}, "tables": {"sim_traces": 0, "sim_notices": 1},
+        "text": ["This run has no policy sweep"]}),
+    ("policies.html", "run=%s" % FAILED_SIM_RUN, {
+        "charts": {}, "tables": {"sim_traces": 0, "sim_notices": 1},
+        "text": ["Missing synthetic_trace: the simulation failed: exit "
+                 "status 2", "field 'hash_ids'"]}),
+]
+POLICIES_PAGE = len(PAGES) - 4      # index of its first view (screenshot)
 
 
 def log(*a):
@@ -260,6 +330,33 @@ def check_page(site, page, frag, expect, shot=None, size=(1400, 1000)):
             if got.get(k) != want[k]:
                 problems.append("select self-test %s: %s, expected %s" % (
                     k, got.get(k), want[k]))
+    for tid, want in expect.get("sim", {}).items():
+        got = (report.get("sim") or {}).get(tid)
+        if not got:
+            problems.append("policy page: trace %s missing" % tid)
+            continue
+        for k in ("series", "offline"):
+            if got.get(k) != want[k]:
+                problems.append("policy page %s: %s %s, expected %s" % (
+                    tid, k, got.get(k), want[k]))
+        dashed = charts.get("hit-" + tid, {}).get("dashed")
+        if dashed != want["offline"]:
+            problems.append("policy page %s: dashed series %s, expected the "
+                            "offline reference %s" % (tid, dashed,
+                                                      want["offline"]))
+        sc = got.get("scatter") or {}
+        for k in ("size", "op", "entries"):
+            if sc.get(k) != want[k]:
+                problems.append("scatter %s: %s = %r, expected %r" % (
+                    tid, k, sc.get(k), want[k]))
+        pts = sc.get("points") or []
+        if [p["policy"] for p in pts] != [p["policy"] for p in
+                                          want["points"]] or any(
+                abs(a["cost"] - b["cost"]) > 1e-9 * b["cost"]
+                or abs(a["hit"] - b["hit"]) > 1e-12
+                for a, b in zip(pts, want["points"])):
+            problems.append("scatter %s: points %s, expected %s" % (
+                tid, pts, want["points"]))
     for t in expect.get("text", []):
         if t not in out:
             problems.append("text %r not on the page" % t)
@@ -313,7 +410,8 @@ def main():
         base, ext = os.path.splitext(shot)
         shots = {1: (shot, (1400, 1900)),
                  6: (base + "-ratios" + ext, (1400, 1300)),
-                 9: (base + "-history" + ext, (1400, 1300))}
+                 9: (base + "-history" + ext, (1400, 1300)),
+                 POLICIES_PAGE: (base + "-policies" + ext, (1400, 2400))}
         jobs = []
         for i, (page, frag, expect) in enumerate(PAGES):
             path, size = shots.get(i, (None, (1400, 1000)))

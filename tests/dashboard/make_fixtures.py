@@ -28,6 +28,12 @@ Planted for the tests:
     dist:uniform is 25 % slower in the AMD machine's last run (5) only;
   - a case skipped with an error in run 5;
   - targets both met and not met (see tests).
+The policy sweep (sim/, scripts/run.sh's `evictlab simulate --json`): run 7
+has sim/ for two KV-mode traces and one classic trace, every SIM_POLICIES
+policy at 8 cache sizes (belady, which needs future knowledge, the offline
+reference), plus the cost cases the policy page's scatter reads (every sim
+policy's get and put over the default dict, kvobj, hcek); run 6 has a sim/
+whose only simulation failed (an .err file); runs 1-5 have none.
 """
 
 import json
@@ -125,7 +131,11 @@ REGISTRY = {
         {"name": "mru", "reproduces": "lmcache v1 MRU",
          "promotes_on_hit": True, "evicts": True, "may_reject_put": True,
          "needs_future_knowledge": False, "exact_accounting": False,
-         "victim_end": "newest"}],
+         "victim_end": "newest"},
+        {"name": "belady", "reproduces": "Belady's MIN (offline)",
+         "promotes_on_hit": False, "evicts": True, "may_reject_put": True,
+         "needs_future_knowledge": True, "exact_accounting": True,
+         "victim_end": "none"}],
     "dicts": [
         {"name": "flat", "default": True,
          "description": "open addressing + index-linked slab"},
@@ -272,6 +282,84 @@ def py_cases(full, old=False):
     return out
 
 
+# The policy sweep of run 7 (SIM-SPEC section 6 JSON). Hit ratio curves
+# h(c) = top * (1 - exp(-c / scale)) over 8 doubling sizes, one scale per
+# policy; lru and lru_strict evict the same blocks, so they are equal;
+# belady, the offline bound, is above every other policy at every size.
+SIM_POLICIES = ["lru", "lru_strict", "fifo", "mru", "belady"]
+SIM_SCALE = {"lru": 1.0, "lru_strict": 1.0, "fifo": 1.25, "mru": 2.6,
+             "belady": 0.55}
+SIM_NS = {"lru": 410.0, "lru_strict": 395.0, "fifo": 380.0, "mru": 430.0,
+          "belady": 900.0}
+GIB = 1 << 30
+SIM_TRACES = [
+    # (id, trace file, format, first size, footprint scale, top ratio, n_req)
+    ("conversation_trace", "mooncake/conversation_trace.jsonl", "mooncake",
+     128 * GIB, 1536 * GIB, 0.373624, 12031),
+    ("synthetic_trace", "mooncake/synthetic_trace.jsonl", "mooncake",
+     32 * GIB, 700 * GIB, 0.651244, 3993),
+    ("cloudPhysicsIO", "libcachesim/cloudPhysicsIO.oracleGeneral.bin",
+     "oraclegeneral", 128 << 20, 500 << 20, 0.5699, 113872),
+]
+SIM_FAILED = "synthetic_trace"   # run 6's failed simulation
+
+
+def sim_fixture(tid, trace, fmt, first, scale, top, n_req):
+    """One sim/<id>.json, rounded so the values survive JSON exactly."""
+    kv = fmt == "mooncake"
+    results = []
+    for p in SIM_POLICIES:
+        for k in range(8):
+            size = first << k
+            hit = round(top * (1 - math.exp(-size / (scale * SIM_SCALE[p]))),
+                        6)
+            secs = round(SIM_NS[p] * (1 + 0.04 * k) * n_req * 1e-9, 9)
+            r = {"policy": p, "cache_size": size, "n_req": n_req,
+                 "seconds": secs, "req_per_s": round(n_req / secs, 3)}
+            if kv:
+                n_block = 24 * n_req
+                r.update({"n_block": n_block,
+                          "n_block_hit": round(n_block * hit * 0.98),
+                          "n_token": 12000 * n_req,
+                          "n_token_hit": round(12000 * n_req * hit),
+                          "token_hit_ratio": hit,
+                          "block_hit_ratio": round(hit * 0.98, 6),
+                          "n_store": n_block - round(n_block * hit * 0.98),
+                          "n_store_failure": 0, "n_evict": 1000 * k,
+                          "n_byte_hit": round(12000 * n_req * hit) * 131072,
+                          "miss_ratio": round(1 - hit * 0.98, 6)})
+            else:
+                r.update({"n_req_byte": 4368040448,
+                          "n_miss": round(n_req * (1 - hit)),
+                          "miss_ratio": round(1 - hit, 6),
+                          "byte_miss_ratio": round(1 - 0.9 * hit, 6)})
+            results.append(r)
+    ctx = {"threads": 2, "warmup_frac": 0.0}
+    if kv:
+        ctx.update({"model": "llama-3.1-8b", "kv_bytes_per_token": 131072})
+    return {"trace": "../shared/traces/" + trace, "format": fmt,
+            "context": ctx, "results": results}
+
+
+def sim_cost_cases():
+    """The scatter's cost cases in run 7: every sim policy's get and
+    one-eviction put over the default dict, kvobj, hcek (lru's are among
+    the quick run's cases already)."""
+    out = []
+    for p in SIM_POLICIES:
+        if p == "lru":
+            continue
+        f = SIM_NS[p] / SIM_NS["lru"]
+        for n in SIZES_QUICK:
+            out.append(("BM_UpdateOnGet/%s/dict:flat/kvobj/hcek/entries:%d/"
+                        "dist:uniform" % (p, n), GET_LRU[n] * 0.45 * f,
+                        {"evictions": 0, "bytes_per_entry": 96}))
+            out.append(("BM_UpdateOnPut/%s/dict:flat/kvobj/hcek/entries:%d/"
+                        "evictions:1" % (p, n), PUT_LRU[n] * 0.45 * f * f,
+                        {"evictions": 1, "bytes_per_entry": 96}))
+    return out
+
+
 def records(case_specs, rng, run_idx, errored=(), speed=1.0):
     """Google Benchmark 1.7.1 records: REPS iterations + 4 aggregates."""
     recs = []
@@ -375,8 +463,26 @@ def main():
                 "library_build_type": "debug"}
         cpp = cpp_cases(full, old)
         errored = (ERRORED,) if idx == 4 else ()
-        dump_gbench(os.path.join(d, "cpp.json"), gctx,
-                    records(cpp, rng, idx, errored, speed))
+        recs = records(cpp, rng, idx, errored, speed)
+        if idx == len(RUNS) - 1:
+            # Its own generator, so the other runs' numbers do not move.
+            extra = sim_cost_cases()
+            recs += records(extra, random.Random(7), idx, (), speed)
+            cpp = cpp + extra
+            os.makedirs(os.path.join(d, "sim"))
+            for spec in SIM_TRACES:
+                with open(os.path.join(d, "sim", spec[0] + ".json"),
+                          "w") as f:
+                    json.dump(sim_fixture(*spec), f, indent=1)
+                    f.write("\n")
+        elif idx == len(RUNS) - 2:
+            os.makedirs(os.path.join(d, "sim"))
+            with open(os.path.join(d, "sim", SIM_FAILED + ".err"), "w") as f:
+                f.write("$ build/evictlab simulate ../shared/traces/mooncake/"
+                        "synthetic_trace.jsonl --format mooncake ...\n"
+                        "exit status 2\nevictlab simulate: synthetic_trace."
+                        "jsonl:17: field 'hash_ids': expected an array\n")
+        dump_gbench(os.path.join(d, "cpp.json"), gctx, recs)
         pctx = dict(gctx, executable="pybench",
                     library_build_type="python",
                     cpu_model=mach["cpu_model"],

@@ -95,8 +95,10 @@ class FixtureRunsTest(unittest.TestCase):
     def test_axes_come_from_the_case_lists(self):
         ax = self.axes
         # Registry order from cases.json, values without cases dropped
-        # (lru_strict, mru, hstr are listed by the registry, not measured).
-        self.assertEqual(ax["policies"], ["lru", "dummy", "fifo"])
+        # (hstr is listed by the registry, not measured; lru_strict, mru and
+        # belady only by run 7, for the policy page's scatter).
+        self.assertEqual(ax["policies"], ["lru", "lru_strict", "dummy", "fifo",
+                                          "mru", "belady"])
         self.assertEqual(ax["dicts"], ["flat", "absl", "node", "naive"])
         self.assertEqual(ax["kv_kinds"], ["tensor", "bytearray", "kvobj",
                                           "disk"])
@@ -446,8 +448,8 @@ class SiteTest(unittest.TestCase):
         self.assertEqual(p.stdout.strip(), os.path.join(out, "index.html"))
         prof = "profiles/UpdateOnGet_lru_dict_flat_kvobj_cek_entries_1048576_" \
             "dist_uniform/"
-        for f in ("index.html", "ratios.html", "history.html",
-                  "profiles.html", "data.js", "assets/dashboard.js",
+        for f in ("index.html", "ratios.html", "policies.html",
+                  "history.html", "profiles.html", "data.js", "assets/dashboard.js",
                   "assets/errors.js", "assets/dashboard.css",
                   "assets/vendor/uPlot.iife.min.js",
                   "assets/vendor/uPlot.min.css", "assets/vendor/LICENSE",
@@ -463,8 +465,8 @@ class SiteTest(unittest.TestCase):
         self.assertEqual(d["max_series"], 8)
         # Nothing is loaded from elsewhere: every src/href in the pages is
         # relative, and the scripts fetch nothing.
-        for page in ("index.html", "ratios.html", "history.html",
-                     "profiles.html"):
+        for page in ("index.html", "ratios.html", "policies.html",
+                     "history.html", "profiles.html"):
             with open(os.path.join(out, page)) as f:
                 refs = re.findall(r'(?:src|href)="([^"]+)"', f.read())
             self.assertTrue(refs)
@@ -528,3 +530,117 @@ class SiteTest(unittest.TestCase):
 
 if __name__ == "__main__":
     unittest.main()
+
+
+SIM_RUN = 6          # run 7: the policy sweep (sim/) and its cost cases
+FAILED_SIM_RUN = 5   # run 6: sim/ holds one failed simulation's .err
+
+
+class PolicyPageTest(unittest.TestCase):
+    """The policy page's data (dashboard.sim_view) on the fixtures' sweep."""
+
+    @classmethod
+    def setUpClass(cls):
+        cls.runs = dash.load_runs(FIXTURES)
+        cls.defaults = dash.default_selection(dash.axes(cls.runs),
+                                              targets.load())
+        cls.view = dash.sim_view(cls.runs[SIM_RUN], cls.defaults)
+        cls.sim_dir = os.path.join(cls.runs[SIM_RUN]["path"], "sim")
+
+    def fixture(self, tid):
+        with open(os.path.join(self.sim_dir, tid + ".json")) as f:
+            return json.load(f)
+
+    def test_every_policy_of_every_trace(self):
+        v = self.view
+        self.assertTrue(v["present"])
+        self.assertEqual(v["errors"], [])
+        # KV-mode traces first, then classic ones.
+        self.assertEqual([t["id"] for t in v["traces"]],
+                         ["conversation_trace", "synthetic_trace",
+                          "cloudPhysicsIO"])
+        for t in v["traces"]:
+            doc = self.fixture(t["id"])
+            pols = list(dict.fromkeys(r["policy"] for r in doc["results"]))
+            self.assertEqual([s["policy"] for s in t["series"]], pols)
+            self.assertEqual(t["sizes"], sorted({r["cache_size"]
+                                                 for r in doc["results"]}))
+            self.assertEqual(len(t["sizes"]), 8)
+            self.assertEqual(t["kv"], doc["format"] == "mooncake")
+            for r in doc["results"]:
+                s = t["series"][pols.index(r["policy"])]
+                i = t["sizes"].index(r["cache_size"])
+                want = r["token_hit_ratio"] if t["kv"] \
+                    else 1 - r["miss_ratio"]
+                self.assertEqual(s["hit"][i], want)
+                self.assertAlmostEqual(s["ns_per_req"][i],
+                                       r["seconds"] * 1e9 / r["n_req"])
+
+    def test_the_offline_reference_comes_from_the_registry_traits(self):
+        for t in self.view["traces"]:
+            self.assertEqual([s["policy"] for s in t["series"]
+                              if s["offline"]], ["belady"])
+            # And it is the bound it should be: no policy beats it.
+            ref = [s for s in t["series"] if s["offline"]][0]
+            for s in t["series"]:
+                for a, b in zip(s["hit"], ref["hit"]):
+                    self.assertLessEqual(a, b)
+
+    def test_scatter_cost_is_the_runs_benchmark_median(self):
+        c = self.view["cost"]
+        self.assertEqual((c["dict"], c["kv"], c["key"]),
+                         ("flat", "kvobj", "hcek"))
+        self.assertEqual(c["entries"], [1024, 16384, 65536, 1048576])
+        self.assertEqual(c["default_entries"], 1048576)
+        cpp = self.runs[SIM_RUN]["cpp"]
+        pols = [s["policy"] for s in self.view["traces"][0]["series"]]
+        for op, fam, var in (("get", "UpdateOnGet", "dist:uniform"),
+                             ("put", "UpdateOnPut", "evictions:1")):
+            for e in c["entries"]:
+                got = c["values"][op][str(e)]
+                self.assertEqual(sorted(got), sorted(pols))
+                for p in pols:
+                    name = "BM_%s/%s/dict:flat/kvobj/hcek/entries:%d/%s" % (
+                        fam, p, e, var)
+                    self.assertEqual(got[p], {"case": name,
+                                              "ns": cpp[name].median})
+
+    def test_runs_without_a_sweep(self):
+        v = dash.sim_view(self.runs[SIM_RUN - 2], self.defaults)
+        self.assertFalse(v["present"])
+        self.assertEqual((v["traces"], v["errors"]), ([], []))
+        f = dash.sim_view(self.runs[FAILED_SIM_RUN], self.defaults)
+        self.assertTrue(f["present"])
+        self.assertEqual(f["traces"], [])
+        self.assertEqual([e["id"] for e in f["errors"]], ["synthetic_trace"])
+        self.assertIn("exit status 2", f["errors"][0]["message"])
+        self.assertIn("sim/synthetic_trace.err", f["errors"][0]["message"])
+
+    def test_a_malformed_sim_file_is_named_not_fatal(self):
+        tmp = tempfile.mkdtemp()
+        self.addCleanup(shutil.rmtree, tmp)
+        run = os.path.join(tmp, "runs", os.path.basename(
+            self.runs[SIM_RUN]["path"]))
+        shutil.copytree(self.runs[SIM_RUN]["path"], run)
+        bad = os.path.join(run, "sim", "synthetic_trace.json")
+        doc = self.fixture("synthetic_trace")
+        del doc["results"][3]["token_hit_ratio"]
+        with open(bad, "w") as f:
+            json.dump(doc, f)
+        with open(os.path.join(run, "sim", "cloudPhysicsIO.json"), "w") as f:
+            f.write("{\"results\": [")
+        r = dash.load_run(run)
+        v = dash.sim_view(r, self.defaults)
+        self.assertEqual([t["id"] for t in v["traces"]],
+                         ["conversation_trace"])
+        msgs = {e["id"]: e["message"] for e in v["errors"]}
+        self.assertIn("synthetic_trace.json: results[3]: field "
+                      "'token_hit_ratio' missing", msgs["synthetic_trace"])
+        self.assertIn("cloudPhysicsIO.json", msgs["cloudPhysicsIO"])
+        # The site still builds.
+        self.assertTrue(os.path.isfile(dash.build_site(
+            tmp, os.path.join(tmp, "site"))))
+
+    def test_the_page_is_in_every_pages_navigation(self):
+        for f, page, _t in dash.PAGES:
+            self.assertIn('href="policies.html"', dash.page_html(page, "x"))
