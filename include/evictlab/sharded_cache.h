@@ -34,7 +34,7 @@
 //   and ghost, ARC's target) is a fraction of each shard's;
 // - hit ratios therefore differ from the unsharded cache's; with N = 1 the
 //   cache is exactly the SynchronizedCache of C bytes (tested against the
-//   unsharded simulator, tests/concurrency_test.cc).
+//   unsharded simulator, tests/sharded_simulation_test.cc).
 //
 // Atomicity and lock order: every per-key call (contains, hit, get, put,
 // access, pop, pin, unpin) takes exactly its key's shard lock and is atomic

@@ -6,8 +6,8 @@
 // Each request goes to its id's shard, atomically (ShardedCache::access):
 // a hit applies the shard policy's hit rule, a miss goes through the caller
 // loop of that shard. Counting is replay()'s. With shards = 1 the result
-// equals replay()'s exactly (tests/concurrency_test.cc), so any difference at
-// N > 1 is the partition's.
+// equals replay()'s exactly (tests/sharded_simulation_test.cc), so any
+// difference at N > 1 is the partition's.
 //
 // Thread-safety: builds its own cache; concurrent calls on one const Trace
 // are safe. It runs on one thread (a trace is a sequence: the order of
