@@ -1,5 +1,5 @@
 // kv_replay's request loop allocates nothing per request in steady state
-// (kv_replay.h): replaying the conversation trace four times over costs no
+// (kv_replay.h): replaying the synthetic trace four times over costs no
 // more allocations than replaying it once, give or take a few table
 // growths, for every policy. A binary of its own, because it replaces the
 // global operator new to count.
@@ -44,7 +44,7 @@ KvTrace repeated(const KvTrace& t, int times) {
 TEST(KvReplayAllocations, NoneGrowWithTheNumberOfRequests) {
   const KvTrace base = read_mooncake(std::string(EVICTLAB_SOURCE_DIR) +
                                      "/../shared/traces/mooncake/"
-                                     "conversation_trace.jsonl");
+                                     "synthetic_trace.jsonl");
   const KvTrace once = repeated(base, 1);
   const KvTrace four = repeated(base, 4);
   for_each_policy([&](auto p) {
@@ -53,15 +53,15 @@ TEST(KvReplayAllocations, NoneGrowWithTheNumberOfRequests) {
       SCOPED_TRACE(std::string(P::kTraits.name));
       auto count = [&](const KvTrace& t) {
         const std::uint64_t before = g_allocations.load();
-        const KvSimResult r = kv_replay<P>(t, 8192 * 512, KvSimOptions{});
+        const KvSimResult r = kv_replay<P>(t, 4096 * 512, KvSimOptions{});
         EXPECT_GT(r.n_evict, 0u);
         return g_allocations.load() - before;
       };
       const std::uint64_t a = count(once);
       const std::uint64_t b = count(four);
       EXPECT_GT(a, 0u);  // the counter counts (tables are allocated)
-      // 36,093 more requests and ~600,000 more stores: a per-request or
-      // per-store allocation would add tens of thousands.
+      // 11,979 more requests and ~250,000 more stores: a per-request or
+      // per-store allocation would add thousands.
       EXPECT_LE(b, a + 64) << "once " << a << ", four times " << b;
     }
   });
