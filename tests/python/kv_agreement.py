@@ -17,6 +17,10 @@ tests/python (python.model_and_summary) does not run it a second time.
   section-5 counter of `evictlab simulate --format mooncake --json -`
   (scripts/pykv's comparison, reused).
 
+- One crafted trace where the model and the C++ read SIM-SPEC differently
+  (the evictions before a failed store), pinned as an expected failure:
+  see the NOTE at test_evictions_before_a_failed_store_stand.
+
 When the binary has no KV mode yet (it answers "unknown format
 'mooncake'"), the KV tests are skipped and say so; the object-mode test
 still runs.
@@ -155,6 +159,40 @@ class KVModeAgreementTest(unittest.TestCase):
         # Its 2^16-token cache has store failures: the failure path is
         # part of what agrees.
         self.assertGreater(self._trace("synthetic_trace.jsonl"), 0)
+
+    # NOTE: a known disagreement, for the lead to settle (SIM-SPEC or C++).
+    # SIM-SPEC section 5 sends a missing block through section 1's miss
+    # path, which evicts one object at a time ("the evictions happen before
+    # the insertion"), and fails the store when "no other victim remains":
+    # the evictions made until then stand (the model; LMCache's backend also
+    # evicts its candidates before its allocation fails). The kv branch's
+    # kv_replay asks put_blocking with the request's blocks pinned, which
+    # answers ILLEGAL before evicting anything when the unpinned bytes
+    # cannot make room (vLLM's atomic evict(n)). The shipped traces never
+    # meet this case (every store failure on them finds no unpinned block
+    # at all, so both readings count the same), only a trace like this one.
+    @unittest.expectedFailure
+    def test_evictions_before_a_failed_store_stand(self):
+        _binary_or_fail(self)
+        if self.missing:
+            self.skipTest(f"{EVICTLAB} has no KV mode yet: {self.missing}")
+        with tempfile.NamedTemporaryFile("w", suffix=".jsonl") as f:
+            # C = 11 blocks + 100 tokens. [1] (100 tokens); [20..31]: 20..30
+            # fill C, 31 evicts 1 and still does not fit: failure. [1] again:
+            # a miss in the model (1 was evicted), a hit in the C++ (ILLEGAL
+            # evicted nothing). test_kv_pymodel.py works it for every policy.
+            for t, (length, ids) in enumerate(
+                    ((100, [1]), (12 * 512, list(range(20, 32))),
+                     (100, [1]))):
+                f.write(json.dumps({"timestamp": t, "input_length": length,
+                                    "output_length": 1, "hash_ids": ids})
+                        + "\n")
+            f.flush()
+            doc = pykv.run_trace(f.name, POLICIES, [11 * 512 + 100], 1, 1,
+                                 EVICTLAB)
+        for r in doc["results"]:
+            self.assertTrue(r["counters_equal"],
+                            f"{r['policy']}: {r['mismatches']}")
 
 
 if __name__ == "__main__":
