@@ -10,6 +10,7 @@ EVICTLAB_PACKAGES=(
   libbenchmark-dev libgtest-dev libgmock-dev
   python3 python3-torch python3-scipy
   valgrind chromium linux-perf
+  clang-14 libclang-rt-14-dev
 )
 
 missing=()

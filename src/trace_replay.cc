@@ -4,6 +4,8 @@
 #include <fmt/format.h>
 #include <fmt/ranges.h>
 
+#include <cerrno>
+#include <cstring>
 #include <fstream>
 #include <memory>
 #include <optional>
@@ -130,9 +132,12 @@ c10::ScalarType dtype_named(const std::string& name) {
       name));
 }
 
-// Guards the replay against a description that would allocate absurd memory.
-constexpr std::int64_t kMaxTensorElements = std::int64_t{1} << 31;
-constexpr std::int64_t kMaxByteArray = std::int64_t{1} << 31;
+// Guards the replay against a description that would allocate absurd memory:
+// 1 GiB per object, 4x the largest the golden traces describe (a 256 MiB
+// tensor pool). NOTE: the limit is in bytes, not elements: 2^31 elements of
+// complex128 (32 GiB) used to pass, and the allocator's failure then read as
+// a mismatch (exit 1) instead of bad input (exit 2).
+constexpr std::int64_t kMaxObjectBytes = std::int64_t{1} << 30;
 
 at::Tensor tensor_from_json(const json& kv) {
   check_fields(kv, {"type", "dtype", "shape", "narrow", "transpose"},
@@ -141,16 +146,20 @@ at::Tensor tensor_from_json(const json& kv) {
       dtype_named(as_string(require(kv, "dtype"), "dtype"));
   const std::vector<std::int64_t> shape =
       as_int_list(require(kv, "shape"), "shape");
-  std::int64_t elements = 1;
+  const auto element_bytes = static_cast<std::int64_t>(c10::elementSize(dtype));
+  std::int64_t bytes = element_bytes;
   for (std::int64_t dim : shape) {
     if (dim < 0) {
       throw InputError(
           fmt::format("field 'shape': negative dimension {}", dim));
     }
-    if (dim != 0 && elements > kMaxTensorElements / dim) {
-      throw InputError("field 'shape': tensor too large to replay");
+    if (dim != 0 && bytes > kMaxObjectBytes / dim) {
+      throw InputError(fmt::format(
+          "field 'shape': a tensor of more than {} bytes is too large to "
+          "replay",
+          kMaxObjectBytes));
     }
-    elements *= dim;
+    bytes *= dim;
   }
   at::Tensor t = at::empty(shape, at::TensorOptions().dtype(dtype));
   try {
@@ -179,7 +188,7 @@ KVObject kv_from_json(const json& kv) {
   if (type == "bytearray") {
     check_fields(kv, {"type", "len"}, "bytearray kv");
     const std::int64_t len = as_int(require(kv, "len"), "len");
-    if (len < 0 || len > kMaxByteArray) {
+    if (len < 0 || len > kMaxObjectBytes) {
       throw InputError(fmt::format("field 'len' out of range: {}", len));
     }
     return ByteArray(static_cast<std::size_t>(len));
@@ -514,6 +523,8 @@ std::string ReplayOutcome::describe() const {
     case Kind::kMismatch:
       return fmt::format("FAIL {}:{}: {}: {}", file, line, op, message);
     case Kind::kInvalid:
+      // Line 0: a file-level error (unreadable, empty), no line to blame.
+      if (line == 0) return fmt::format("ERROR {}: {}", file, message);
       return op.empty()
                  ? fmt::format("ERROR {}:{}: {}", file, line, message)
                  : fmt::format("ERROR {}:{}: {}: {}", file, line, op, message);
@@ -571,8 +582,10 @@ ReplayOutcome replay_trace(std::istream& in, std::string_view name,
   }
   if (!replayer) {
     outcome.kind = ReplayOutcome::Kind::kInvalid;
-    outcome.line = line_no;
-    outcome.message = "empty trace: no header line";
+    outcome.line = 0;
+    outcome.message = line_no == 0 ? "empty trace: no header line"
+                                   : "empty trace: only blank lines, no "
+                                     "header line";
     return outcome;
   }
   outcome.line = 0;
@@ -586,7 +599,7 @@ ReplayOutcome replay_trace_file(const std::string& path, ReplayMode mode) {
     ReplayOutcome outcome;
     outcome.kind = ReplayOutcome::Kind::kInvalid;
     outcome.file = path;
-    outcome.message = "cannot open file";
+    outcome.message = fmt::format("cannot open: {}", std::strerror(errno));
     return outcome;
   }
   return replay_trace(in, path, mode);

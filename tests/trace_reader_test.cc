@@ -380,11 +380,18 @@ TEST_F(VscsiTest, SingleRecordFiles) {
 TEST_F(VscsiTest, UnknownVersion) {
   expect_error(write("v3.vscsi", vscsi_v1_record(0x0300, 1, 512) +
                                      vscsi_v1_record(0x0300, 2, 512)),
-               TraceFormat::kVscsi, {"unknown vscsi version"});
-  // One record of each version: neither reading holds for both.
+               TraceFormat::kVscsi,
+               {"record 1", "unknown vscsi version",
+                "read as v2 (40-byte records) ver >> 8 is 0",
+                "read as v1 (32-byte records) ver >> 8 is 3"});
+  // One record of each version: neither reading holds for both, and the
+  // message blames the second record, which disagrees with the first.
   expect_error(write("mixed.vscsi", vscsi_v1_record(0x0100, 1, 512) +
                                         vscsi_v1_record(0x0000, 2, 512)),
-               TraceFormat::kVscsi, {"unknown vscsi version"});
+               TraceFormat::kVscsi,
+               {"record 2", "unknown vscsi version",
+                "as v2 (40-byte records) there is no record 2",
+                "as v1 (32-byte records) ver >> 8 is 0"});
   expect_error(write("tiny.vscsi", std::string(10, '\x01')),
                TraceFormat::kVscsi, {"record 1", "truncated: 10 of 32 bytes"});
 }

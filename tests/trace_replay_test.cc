@@ -181,6 +181,15 @@ TEST(GoldenReplayTest, MalformedInputIsReportedWithFileAndLine) {
        R"({"op":"get_size","kv":{"type":"tensor","dtype":"int8","shape":[2],"narrow":[5,0,1]},"size":0})",
        "invalid tensor view"},
       {"not an object", R"([1,2,3])", "must be a JSON object"},
+      // 2^31 elements of 16 bytes: 32 GiB. The limit is on bytes; it once
+      // was on elements, and this allocation then failed inside the
+      // replay and was reported as a mismatch.
+      {"huge tensor",
+       R"({"op":"set","key":"a","kv":{"type":"tensor","dtype":"complex128","shape":[2147483648]}})",
+       "a tensor of more than 1073741824 bytes is too large to replay"},
+      {"huge bytearray",
+       R"({"op":"set","key":"a","kv":{"type":"bytearray","len":1073741825}})",
+       "field 'len' out of range: 1073741825"},
       {"bad error name", R"({"op":"update_on_get","key":"a","error":"Boom"})",
        "field 'error'"},
   };

@@ -29,14 +29,16 @@ struct ReplayOutcome {
   };
   Kind kind = Kind::kPass;
   std::string file;
-  std::size_t line = 0;        // 1-based line of the mismatch or error
+  std::size_t line = 0;        // 1-based line of the mismatch or error;
+                               // 0 for a file-level error (unreadable,
+                               // empty)
   std::string op;              // the operation on that line, if known
   std::string message;         // what differs or what is wrong
   std::size_t operations = 0;  // operation lines applied (header excluded)
 
   bool passed() const { return kind == Kind::kPass; }
   // One line for people: `PASS file (N ops)`, `FAIL file:line: op: message`,
-  // or `ERROR file:line: message`.
+  // `ERROR file:line: op: message`, or `ERROR file: message` (line 0).
   std::string describe() const;
 };
 

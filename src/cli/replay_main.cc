@@ -74,8 +74,11 @@ int replay(const std::vector<std::string_view>& args) {
   for (const std::string& file : files) {
     const evictlab::ReplayOutcome outcome =
         evictlab::replay_trace_file(file, mode);
-    fmt::print("{}\n", outcome.describe());
     using Kind = evictlab::ReplayOutcome::Kind;
+    // Malformed input is an error message (stderr); PASS and FAIL are the
+    // report (stdout).
+    fmt::print(outcome.kind == Kind::kInvalid ? stderr : stdout, "{}\n",
+               outcome.describe());
     if (outcome.kind == Kind::kPass) {
       ++passed;
     } else if (outcome.kind == Kind::kInvalid) {

@@ -17,6 +17,8 @@
 #include "evictlab/sim/kv_models.h"
 #include "evictlab/sim/kv_simulator.h"
 #include "evictlab/sim/kv_trace.h"
+#include "evictlab/sim/param_arg.h"
+#include "evictlab/sim/replay.h"
 #include "evictlab/sim/simulator.h"
 #include "evictlab/sim/trace.h"
 #include "nlohmann/json.hpp"
@@ -240,6 +242,16 @@ Options parse(const std::vector<std::string_view>& args) {
       } catch (const std::invalid_argument& e) {
         throw UsageError(e.what());  // names --cache-sizes and the item
       }
+      // The parser takes any 64-bit size; the evictors account exactly up
+      // to kMaxCapacity. Said here, before the trace is read.
+      for (const std::uint64_t size : o.cache_sizes) {
+        if (size > sim::kMaxCapacity) {
+          throw UsageError(fmt::format(
+              "--cache-sizes: {} ({} bytes) is above 2^53 bytes, the largest "
+              "limit the evictors account exactly",
+              sim::format_bytes(size), size));
+        }
+      }
       have_sizes = true;
     } else if (arg == "--warmup-frac") {
       o.sim.warmup_frac = parse_fraction(arg, need());
@@ -255,26 +267,11 @@ Options parse(const std::vector<std::string_view>& args) {
     } else if (arg == "--param") {
       // POLICY.NAME=VALUE; the policy checks NAME and VALUE when the run
       // starts (ConfigError naming the field).
-      const std::string_view p = need();
-      const std::size_t dot = p.find('.');
-      const std::size_t eq = p.find('=');
-      if (dot == std::string_view::npos || eq == std::string_view::npos ||
-          dot == 0 || eq < dot + 2) {
-        throw UsageError(
-            fmt::format("--param: '{}' is not POLICY.NAME=VALUE (e.g. "
-                        "s3fifo.fifo-size-ratio=0.2)",
-                        p));
+      try {
+        sim::add_param_arg(need(), o.sim.params);
+      } catch (const std::invalid_argument& e) {
+        throw UsageError(e.what());
       }
-      const std::string policy(p.substr(0, dot));
-      const auto known = sim::simulator_policies();
-      if (std::find(known.begin(), known.end(), policy) == known.end()) {
-        throw UsageError(
-            fmt::format("--param {}: unknown policy '{}' (expected one of {})",
-                        p, policy, fmt::join(known, ", ")));
-      }
-      auto [it, fresh] = o.sim.params.try_emplace(policy, policy);
-      it->second.set(std::string(p.substr(dot + 1, eq - dot - 1)),
-                     std::string(p.substr(eq + 1)));
     } else if (arg == "--csv-delimiter") {
       o.classic_only = arg;
       const std::string_view d = need();

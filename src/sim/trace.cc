@@ -171,9 +171,30 @@ void read_vscsi(const std::string& path, const FileView& file, Trace& trace) {
   } else if (looks_like(kV1, 14, 1)) {
     rec = kV1;
   } else {
-    throw TraceError(path,
-                     "unknown vscsi version (the first two records read "
-                     "neither as v2 nor as v1)");
+    // Blame the first record that reads as neither version; if each reads
+    // as one, record 2 disagrees with record 1.
+    auto version_at = [&](std::size_t rec_size, std::size_t i,
+                          std::size_t ver_offset) -> int {
+      if ((i + 1) * rec_size > size) return -1;
+      return load_le<std::uint16_t>(d + i * rec_size + ver_offset) >> 8;
+    };
+    const int v2_1 = version_at(kV2, 0, 2), v1_1 = version_at(kV1, 0, 14);
+    const bool first_is_neither = v2_1 != 2 && v1_1 != 1;
+    const std::size_t i = first_is_neither ? 0 : 1;
+    auto reading = [&](std::size_t rec_size, std::size_t ver_offset) {
+      const int v = version_at(rec_size, i, ver_offset);
+      return v < 0 ? fmt::format(
+                         "as v{} ({}-byte records) there is no record "
+                         "{}",
+                         rec_size == kV2 ? 2 : 1, rec_size, i + 1)
+                   : fmt::format("as v{} ({}-byte records) ver >> 8 is {}",
+                                 rec_size == kV2 ? 2 : 1, rec_size, v);
+    };
+    throw TraceError(path, "record", i + 1,
+                     fmt::format("unknown vscsi version: read {}; read {}; "
+                                 "the first two records must both read 2 or "
+                                 "both read 1",
+                                 reading(kV2, 2), reading(kV1, 14)));
   }
   check_whole_records(path, size, rec);
   const std::size_t n = size / rec;
