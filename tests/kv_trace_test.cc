@@ -115,11 +115,20 @@ TEST(MooncakeReaderErrors, NonIntegerHashId) {
             "bad.jsonl: line 1: 'hash_ids'[1] is 2.5, not an integer");
   EXPECT_EQ(error_of("{\"input_length\": 600, \"hash_ids\": [1, \"x\"]}"),
             "bad.jsonl: line 1: 'hash_ids'[1] is a string, not an integer");
-  // Above 2^64-1: nlohmann hands it over as a float.
+  // Beyond 64 bits: nlohmann hands it over as a float, but the message
+  // says what is wrong with the integer, not "not an integer".
   EXPECT_EQ(error_of("{\"input_length\": 5, \"hash_ids\": "
                      "[18446744073709551616]}"),
-            "bad.jsonl: line 1: 'hash_ids'[0] is 18446744073709551616, not "
-            "an integer");
+            "bad.jsonl: line 1: 'hash_ids'[0] is 18446744073709551616, "
+            "above 2^64-1");
+  EXPECT_EQ(error_of("{\"input_length\": 5, \"hash_ids\": "
+                     "[-18446744073709551617]}"),
+            "bad.jsonl: line 1: 'hash_ids'[0] is negative "
+            "(-18446744073709551617)");
+  EXPECT_EQ(error_of("{\"input_length\": 18446744073709551616, "
+                     "\"hash_ids\": [1]}"),
+            "bad.jsonl: line 1: 'input_length' is 18446744073709551616, "
+            "above 2^64-1");
 }
 TEST(MooncakeReaderErrors, NegativeHashId) {
   EXPECT_EQ(error_of("{\"input_length\": 600, \"hash_ids\": [1, -3]}"),

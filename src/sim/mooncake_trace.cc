@@ -45,9 +45,15 @@ class LineHandler {
   bool string(string_t&) { return scalar("a string"); }
   bool binary(binary_t&) { return scalar("binary"); }
   bool number_float(number_float_t v, const string_t& text) {
+    // nlohmann hands an integer above 2^64-1 over as a float too; calling
+    // it "not an integer" would send the user looking for a fraction.
+    const bool integral = text.find_first_of(".eE") == string_t::npos;
+    const std::string why = !integral ? fmt::format("{}, not an integer", text)
+                            : text[0] == '-'
+                                ? fmt::format("negative ({})", text)
+                                : fmt::format("{}, above 2^64-1", text);
     if (in_ids_ && depth_ == 2) {
-      return fail(fmt::format("'hash_ids'[{}] is {}, not an integer",
-                              ids_.size(), text));
+      return fail(fmt::format("'hash_ids'[{}] is {}", ids_.size(), why));
     }
     if (depth_ == 1 && field_ == Field::kTimestamp) {
       // A timestamp may be fractional milliseconds.
@@ -56,7 +62,7 @@ class LineHandler {
       }
       return true;
     }
-    return scalar_number(fmt::format("{}, not an integer", text));
+    return scalar_number(why);
   }
   bool number_integer(number_integer_t v) {
     if (v >= 0) return number_unsigned(static_cast<number_unsigned_t>(v));

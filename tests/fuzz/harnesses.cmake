@@ -39,3 +39,4 @@ evictlab_fuzz_harness(trace_txt trace_fuzzer.cc evictlab::core
 evictlab_fuzz_harness(cache_sizes cache_sizes_fuzzer.cc evictlab::core)
 evictlab_fuzz_harness(param param_fuzzer.cc evictlab::core)
 evictlab_fuzz_harness(ops ops_fuzzer.cc evictlab::core)
+evictlab_fuzz_harness(trace_mooncake mooncake_fuzzer.cc evictlab::core)

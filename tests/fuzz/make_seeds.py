@@ -94,6 +94,27 @@ def main():
     for k, piece in enumerate(pieces(lines, 20, 12)):
         write(out, "trace_txt", str(k), "".join(piece))
 
+    # Mooncake JSONL: runs of 4 lines (the shorter ones, so a seed stays a
+    # few hundred bytes) of each shared trace, and the reader's error cases.
+    mdir = os.path.join(shared, "traces", "mooncake")
+    for name in sorted(os.listdir(mdir)):
+        with open(os.path.join(mdir, name)) as f:
+            lines = [l for l in f.read().splitlines(keepends=True) if len(l) < 400]
+        for k, piece in enumerate(pieces(lines, 4, 12)):
+            write(out, "trace_mooncake", f"{name}.{k}", "".join(piece))
+    for k, text in enumerate([
+            '{"input_length": 600}\n',
+            '{"input_length": 600, "hash_ids": [1, 2.5]}\n',
+            '{"input_length": 600, "hash_ids": [1]}\n',
+            '{"input_length": 0, "hash_ids": []}\r\n',
+            '{"timestamp": 1.5, "output_length": 2, "input_length": 1, "hash_ids": [7], "x": {"y": [1]}}\n',
+            '{"input_length": 1, "hash_ids": [-1]}\n',
+            '{"input_length": 1, "hash_ids": [18446744073709551615]}\n',
+            '{"input_length": 1, "hash_ids": [1], "hash_ids": [1]}\n',
+            '{"input_length": 1, "hash_ids": [1]}\n\n',
+            '[1]\n', '{"input_length":\n', ""]):
+        write(out, "trace_mooncake", f"err{k}", text)
+
     for k, text in enumerate([
             "128MiB:1GiB:128MiB", "4096", "1GiB,2GiB,3GiB", " 1 KiB , 2tib ",
             "0", "-1", "1GB", "1.5GiB", "18446744073709551615", "16EiB",
