@@ -4,6 +4,7 @@
 //   evictlab simulate --trace FILE --format F --policy P[,P...]|all
 //                     --cache-sizes SIZES [options]
 //   evictlab generate zipf|repeat|kv [options] --out FILE
+//   evictlab soak --policy P [--ops N] [options]
 //
 // replay: golden traces (../shared/SPEC.md); prints, per file, PASS or the
 // first mismatch / malformed line with file:line. Exit status: 0 when every
@@ -11,6 +12,8 @@
 // simulate: the trace simulator (../shared/SIM-SPEC.md; simulate.cc), KV
 // mode included (--format mooncake).
 // generate: synthetic oracleGeneral traces and KV workloads (generate.cc).
+// soak: a long KV run on a generated workload with invariants and RSS
+// checked at intervals (soak.cc).
 #include <fmt/format.h>
 #include <unistd.h>
 
@@ -24,6 +27,7 @@
 
 #include "src/cli/generate.h"
 #include "src/cli/simulate.h"
+#include "src/cli/soak.h"
 
 namespace {
 
@@ -35,6 +39,7 @@ constexpr const char* kUsage =
     "--help)\n"
     "       evictlab generate zipf|repeat|kv [options] --out FILE   "
     "(generate --help)\n"
+    "       evictlab soak --policy P [--ops N] [options]   (soak --help)\n"
     "\n"
     "  replay   Replay golden traces against the C++ port and compare every\n"
     "           recorded field. --mode reference (default) must reproduce the\n"
@@ -79,6 +84,9 @@ int main(int argc, char** argv) {
   }
   if (args[0] == "generate") {
     return evictlab::cli::generate({args.begin() + 1, args.end()});
+  }
+  if (args[0] == "soak") {
+    return evictlab::cli::soak({args.begin() + 1, args.end()});
   }
   fmt::print(stderr, "evictlab: unknown command '{}'\n{}", args[0], kUsage);
   return 2;

@@ -40,8 +40,10 @@ struct Conversation {
   bool live = false;
 };
 
-template <class Sink>
-KvGenStats generate(const KvGenParams& p, Sink&& sink) {
+// The one generator loop: calls on_request(const KvGenRequest&) for each
+// request in order and stops early when it returns false.
+template <class OnRequest>
+KvGenStats generate(const KvGenParams& p, OnRequest&& on_request) {
   check_kv_gen_params(p);
   std::mt19937_64 engine(p.seed);
   const ZipfSampler docs(p.documents, p.doc_alpha);
@@ -57,7 +59,6 @@ KvGenStats generate(const KvGenParams& p, Sink&& sink) {
   std::uint64_t next_new =
       doc_base + p.system_prompts * p.documents * p.doc_blocks;
   std::vector<std::uint64_t> ids;
-  fmt::memory_buffer out;
   KvGenStats stats;
 
   auto prompt = [&](std::uint64_t s) {
@@ -111,21 +112,14 @@ KvGenStats generate(const KvGenParams& p, Sink&& sink) {
     const std::uint64_t output = uniform_int(engine, 1, 2 * p.mean_output - 1);
     const auto timestamp = static_cast<std::uint64_t>(
         std::floor(static_cast<double>(r) * 1000.0 / p.rate));
-    fmt::format_to(std::back_inserter(out),
-                   "{{\"timestamp\": {}, \"input_length\": {}, "
-                   "\"output_length\": {}, \"hash_ids\": [{}]}}\n",
-                   timestamp, input, output, fmt::join(ids, ", "));
     ++stats.requests;
     stats.blocks += ids.size();
     stats.tokens += input;
-    if (out.size() >= kFlushBytes) {
-      sink(out.data(), out.size());
-      stats.bytes += out.size();
-      out.clear();
+    if (!on_request(
+            KvGenRequest{ids.data(), ids.size(), input, output, timestamp})) {
+      break;
     }
   }
-  sink(out.data(), out.size());
-  stats.bytes += out.size();
   return stats;
 }
 
@@ -178,13 +172,36 @@ void check_kv_gen_params(const KvGenParams& p) {
           str(p.mean_output), "is not in [1, 2^30]");
 }
 
+KvGenStats generate_kv_requests(
+    const KvGenParams& params,
+    const std::function<bool(const KvGenRequest&)>& on_request) {
+  return generate(params, on_request);
+}
+
 KvGenStats generate_kv(const KvGenParams& params, std::FILE* out) {
-  return generate(params, [&](const char* data, std::size_t n) {
-    if (n != 0 && std::fwrite(data, 1, n, out) != n) {
+  fmt::memory_buffer text;
+  std::uint64_t bytes = 0;
+  auto flush = [&] {
+    if (text.size() != 0 &&
+        std::fwrite(text.data(), 1, text.size(), out) != text.size()) {
       throw std::runtime_error(
           fmt::format("cannot write: {}", std::strerror(errno)));
     }
+    bytes += text.size();
+    text.clear();
+  };
+  KvGenStats stats = generate(params, [&](const KvGenRequest& r) {
+    fmt::format_to(std::back_inserter(text),
+                   "{{\"timestamp\": {}, \"input_length\": {}, "
+                   "\"output_length\": {}, \"hash_ids\": [{}]}}\n",
+                   r.timestamp, r.input_length, r.output_length,
+                   fmt::join(r.ids, r.ids + r.n, ", "));
+    if (text.size() >= kFlushBytes) flush();
+    return true;
   });
+  flush();
+  stats.bytes = bytes;
+  return stats;
 }
 
 KvGenStats generate_kv(const KvGenParams& params, const std::string& path) {

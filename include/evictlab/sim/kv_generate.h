@@ -52,6 +52,7 @@
 
 #include <cstdint>
 #include <cstdio>
+#include <functional>
 #include <string>
 
 namespace evictlab::sim {
@@ -106,9 +107,30 @@ inline std::uint64_t kv_gen_doc_base(const KvGenParams& p) {
   return 1 + p.system_prompts * p.system_prompt_blocks;
 }
 
+// One generated request, as generate_kv_requests hands it over. `ids` points
+// into the generator's scratch vector: valid only during the callback.
+struct KvGenRequest {
+  const std::uint64_t* ids = nullptr;
+  std::size_t n = 0;  // blocks, == kv_blocks_for_tokens(input_length)
+  std::uint64_t input_length = 0;
+  std::uint64_t output_length = 0;
+  std::uint64_t timestamp = 0;  // ms
+};
+
 // Throws std::invalid_argument naming the field (e.g. "mean_turns: 0.5 must
 // be >= 1") when a parameter is out of the ranges above.
 void check_kv_gen_params(const KvGenParams& params);
+
+// The requests generate_kv writes, in order, handed to `on_request` instead
+// of formatted: the soak (`evictlab soak`) replays them as they are made, so
+// 10^8 block references need no trace in memory or on disk. Stops after
+// params.requests, or early when `on_request` returns false (the stats then
+// count the requests handed over, that one included; `bytes` is 0). Throws
+// check_kv_gen_params' errors before the first call, and whatever
+// `on_request` throws. Memory as generate_kv's.
+KvGenStats generate_kv_requests(
+    const KvGenParams& params,
+    const std::function<bool(const KvGenRequest&)>& on_request);
 
 // Writes the trace to `out` (one line per request, '\n'-terminated), in
 // 1 MiB chunks. Throws check_kv_gen_params' errors before writing anything,

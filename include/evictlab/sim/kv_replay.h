@@ -58,6 +58,127 @@ namespace evictlab::sim {
 
 using KvPins = KeySetPins<std::uint64_t>;
 
+// One cache under one policy, fed one request at a time: the request loop of
+// kv_replay, kept here once so that kv_replay (a whole KvTrace) and the soak
+// (`evictlab soak`, requests made on the fly) run the same steps.
+//
+// REQUIRES: 1 <= cache_size <= kMaxCapacity; bytes_per_token as
+// check_kv_options. Throws ConfigError for a bad parameter. NOT thread-safe;
+// dict() and evictor() are views valid until the next request().
+template <class Policy>
+class KvReplayer {
+ public:
+  using Evictor = typename Policy::template Evictor<SimDict>;
+  static constexpr bool kFuture = Policy::kTraits.needs_future_knowledge;
+
+  KvReplayer(std::uint64_t cache_size, std::uint64_t bytes_per_token,
+             const PolicyParams& params = {})
+      : evictor_(make_evictor<Evictor>(
+            static_cast<double>(cache_size) / 1073741824.0, params)),
+        bpt_(bytes_per_token) {
+    r_.policy = std::string(Policy::kTraits.name);
+    r_.cache_size = cache_size;
+    r_.bytes_per_token = bytes_per_token;
+  }
+
+  // Replays one request: blocks[0 .. n) of `input_length` tokens (REQUIRES:
+  // n == kv_blocks_for_tokens(input_length)); `next_access` (n entries, as
+  // KvTrace::next_access) is read only when the policy needs the future,
+  // and may be null otherwise. With `counted`, the request adds to result().
+  // O(n) dict and evictor operations plus the evictions; allocates nothing
+  // in steady state.
+  void request(const std::uint64_t* blocks, std::uint64_t n,
+               std::uint64_t input_length, const std::int64_t* next_access,
+               bool counted) {
+    // 1. Lookup, pinning the hits as they are found.
+    std::uint64_t k = 0;
+    for (; k < n; ++k) {
+      const SizedObject* obj = dict_.find(blocks[k]);
+      if (obj == nullptr) break;
+      pin(blocks[k], obj->size);
+    }
+    // The resident blocks after the broken prefix are the request's too.
+    for (std::uint64_t i = k + 1; i < n; ++i) {
+      if (const SizedObject* obj = dict_.find(blocks[i])) {
+        pin(blocks[i], obj->size);
+      }
+    }
+    // 2. Touch the hits in reverse.
+    for (std::uint64_t i = k; i-- > 0;) {
+      if constexpr (kFuture) evictor_.set_next_access(next_access[i]);
+      hit_if_resident(evictor_, dict_, blocks[i]);
+    }
+    // Tokens of block i: 512, except the last, which holds the rest.
+    auto block_tokens = [&](std::uint64_t i) {
+      return i + 1 < n ? kKvBlockTokens
+                       : input_length - kKvBlockTokens * (n - 1);
+    };
+    if (counted) {
+      ++r_.n_req;
+      r_.n_block += n;
+      r_.n_block_hit += k;
+      r_.n_token += input_length;
+      // Every hit block but possibly the last of the request holds 512.
+      const std::uint64_t hit_tokens =
+          k == 0 ? 0 : (k - 1) * kKvBlockTokens + block_tokens(k - 1);
+      r_.n_token_hit += hit_tokens;
+      r_.n_byte += input_length * bpt_;
+      r_.n_byte_hit += hit_tokens * bpt_;
+    }
+    // 3. Store the rest. A block not pinned here is absent: every resident
+    // block of the request was pinned above, pinned blocks are never
+    // evicted, and a stored one is pinned at once (a repeated id is then
+    // skipped).
+    for (std::uint64_t i = k; i < n; ++i) {
+      const std::uint64_t key = blocks[i];
+      if (pins_.pinned(key)) continue;
+      const auto bytes = static_cast<std::int64_t>(block_tokens(i) * bpt_);
+      if constexpr (kFuture) evictor_.set_next_access(next_access[i]);
+      const std::size_t before = dict_.size();
+      SizedObject value{bytes};
+      auto make_value = [&]() -> SizedObject&& { return std::move(value); };
+      const PutStatus status =
+          put_blocking(evictor_, dict_, key, bytes, scratch_, pins_, make_value,
+                       [](auto&&) {});
+      if (status == PutStatus::kIllegal) {
+        if (counted) ++r_.n_store_failure;
+        break;
+      }
+      if (counted) r_.n_evict += scratch_.evict_keys.size();
+      // A policy may decline an insert after its evictions (s3fifo: a block
+      // not smaller than its small queue): then nothing is stored and the
+      // store phase goes on.
+      if (dict_.size() + scratch_.evict_keys.size() == before + 1) {
+        if (counted) ++r_.n_store;
+        pin(key, bytes);
+      }
+    }
+    for (const auto& [key, stored] : pinned_) pins_.unpin(key, stored);
+    pinned_.clear();
+  }
+
+  // The counters so far (`seconds` is left to the caller).
+  const KvSimResult& result() const { return r_; }
+  KvSimResult& result() { return r_; }
+  const SimDict& dict() const { return dict_; }
+  const Evictor& evictor() const { return evictor_; }
+
+ private:
+  void pin(std::uint64_t key, std::int64_t stored) {
+    pins_.pin(key, stored);
+    pinned_.emplace_back(key, stored);
+  }
+
+  Evictor evictor_;
+  SimDict dict_;
+  PutResult<std::uint64_t> scratch_;
+  KvPins pins_;
+  // The pinned blocks of this request with their stored sizes, to unpin.
+  std::vector<std::pair<std::uint64_t, std::int64_t>> pinned_;
+  std::uint64_t bpt_;
+  KvSimResult r_;
+};
+
 // REQUIRES: 1 <= cache_size <= kMaxCapacity; options checked by
 // check_kv_options (kv_simulator.h); for a policy that needs the future,
 // trace.has_next_access. Throws ConfigError for a bad parameter.
@@ -65,99 +186,21 @@ template <class Policy>
 KvSimResult kv_replay(const KvTrace& trace, std::uint64_t cache_size,
                       const KvSimOptions& options,
                       const PolicyParams& params = {}) {
-  using Evictor = typename Policy::template Evictor<SimDict>;
-  constexpr bool kFuture = Policy::kTraits.needs_future_knowledge;
-  Evictor evictor = make_evictor<Evictor>(
-      static_cast<double>(cache_size) / 1073741824.0, params);
-  SimDict dict;
-  PutResult<std::uint64_t> scratch;
-  KvPins pins;
-  // The pinned blocks of this request with their stored sizes, to unpin.
-  std::vector<std::pair<std::uint64_t, std::int64_t>> pinned;
-
-  KvSimResult r;
-  r.policy = std::string(Policy::kTraits.name);
-  r.cache_size = cache_size;
-  r.bytes_per_token = options.bytes_per_token;
-  const std::uint64_t bpt = options.bytes_per_token;
+  KvReplayer<Policy> replayer(cache_size, options.bytes_per_token, params);
   const std::size_t n_req = trace.size();
   const auto warmup = static_cast<std::size_t>(
       std::floor(static_cast<double>(n_req) * options.warmup_frac));
-  const std::uint64_t* blocks = trace.blocks.data();
-  auto pin = [&](std::uint64_t key, std::int64_t stored) {
-    pins.pin(key, stored);
-    pinned.emplace_back(key, stored);
-  };
   const auto start = std::chrono::steady_clock::now();
   for (std::size_t q = 0; q < n_req; ++q) {
     const std::uint64_t begin = trace.offsets[q];
-    const std::uint64_t n = trace.offsets[q + 1] - begin;
-    const bool counted = q >= warmup;
-    // 1. Lookup, pinning the hits as they are found.
-    std::uint64_t k = 0;
-    for (; k < n; ++k) {
-      const SizedObject* obj = dict.find(blocks[begin + k]);
-      if (obj == nullptr) break;
-      pin(blocks[begin + k], obj->size);
-    }
-    // The resident blocks after the broken prefix are the request's too.
-    for (std::uint64_t i = k + 1; i < n; ++i) {
-      if (const SizedObject* obj = dict.find(blocks[begin + i])) {
-        pin(blocks[begin + i], obj->size);
-      }
-    }
-    // 2. Touch the hits in reverse.
-    for (std::uint64_t i = k; i-- > 0;) {
-      if constexpr (kFuture) {
-        evictor.set_next_access(trace.next_access[begin + i]);
-      }
-      hit_if_resident(evictor, dict, blocks[begin + i]);
-    }
-    if (counted) {
-      ++r.n_req;
-      r.n_block += n;
-      r.n_block_hit += k;
-      r.n_token += trace.input_length[q];
-      // Every hit block but possibly the last of the request holds 512.
-      const std::uint64_t hit_tokens =
-          k == 0 ? 0 : (k - 1) * kKvBlockTokens + trace.block_tokens(q, k - 1);
-      r.n_token_hit += hit_tokens;
-      r.n_byte += trace.input_length[q] * bpt;
-      r.n_byte_hit += hit_tokens * bpt;
-    }
-    // 3. Store the rest. A block not pinned here is absent: every resident
-    // block of the request was pinned above, pinned blocks are never
-    // evicted, and a stored one is pinned at once (a repeated id is then
-    // skipped).
-    for (std::uint64_t i = k; i < n; ++i) {
-      const std::uint64_t key = blocks[begin + i];
-      if (pins.pinned(key)) continue;
-      const auto bytes =
-          static_cast<std::int64_t>(trace.block_tokens(q, i) * bpt);
-      if constexpr (kFuture) {
-        evictor.set_next_access(trace.next_access[begin + i]);
-      }
-      const std::size_t before = dict.size();
-      SizedObject value{bytes};
-      auto make_value = [&]() -> SizedObject&& { return std::move(value); };
-      const PutStatus status = put_blocking(evictor, dict, key, bytes, scratch,
-                                            pins, make_value, [](auto&&) {});
-      if (status == PutStatus::kIllegal) {
-        if (counted) ++r.n_store_failure;
-        break;
-      }
-      if (counted) r.n_evict += scratch.evict_keys.size();
-      // A policy may decline an insert after its evictions (s3fifo: a block
-      // not smaller than its small queue): then nothing is stored and the
-      // store phase goes on.
-      if (dict.size() + scratch.evict_keys.size() == before + 1) {
-        if (counted) ++r.n_store;
-        pin(key, bytes);
-      }
-    }
-    for (const auto& [key, stored] : pinned) pins.unpin(key, stored);
-    pinned.clear();
+    replayer.request(trace.blocks.data() + begin, trace.offsets[q + 1] - begin,
+                     trace.input_length[q],
+                     KvReplayer<Policy>::kFuture
+                         ? trace.next_access.data() + begin
+                         : nullptr,
+                     q >= warmup);
   }
+  KvSimResult r = replayer.result();
   r.seconds =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - start)
           .count();
