@@ -50,6 +50,32 @@ TEST(KvGenerate, SameSeedSameBytesOtherSeedOtherBytes) {
   EXPECT_NE(a, generate_text(q));
 }
 
+// The soak replays generate_kv_requests' requests as the simulator would
+// replay generate_kv's file: they must be the same requests, and a callback
+// returning false must stop the stream right there.
+TEST(KvGenerate, RequestStreamIsTheWrittenTraceAndStopsEarly) {
+  const KvGenParams p = small();
+  const KvTrace written = parse_mooncake(generate_text(p), "generated.jsonl");
+  KvTrace streamed;
+  const KvGenStats all = generate_kv_requests(p, [&](const KvGenRequest& r) {
+    EXPECT_EQ(r.n, kv_blocks_for_tokens(r.input_length));
+    streamed.add_request(r.ids, r.n, r.input_length);
+    return true;
+  });
+  EXPECT_EQ(all.requests, p.requests);
+  EXPECT_EQ(all.bytes, 0u);
+  EXPECT_EQ(streamed.blocks, written.blocks);
+  EXPECT_EQ(streamed.offsets, written.offsets);
+  EXPECT_EQ(streamed.input_length, written.input_length);
+
+  std::uint64_t seen = 0;
+  const KvGenStats some =
+      generate_kv_requests(p, [&](const KvGenRequest&) { return ++seen < 10; });
+  EXPECT_EQ(seen, 10u);
+  EXPECT_EQ(some.requests, 10u);
+  EXPECT_EQ(some.blocks, written.offsets[10]);
+}
+
 TEST(KvGenerate, RereadsAndEveryIdKeepsItsTokenCount) {
   KvGenStats stats;
   const std::string text = generate_text(small(), &stats);

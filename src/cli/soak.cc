@@ -19,7 +19,10 @@
 // table shows as RSS growth. The first eviction is too early a baseline:
 // ARC's RSS still rises 24 % after it on the default workload.
 //
-// Requests are replayed in windows of --window requests. Belady (a policy
+// Requests are replayed in windows of --window-blocks block references,
+// reserved up front: a window sized in requests grew its vectors by doubling
+// when a window of long requests came (lru's RSS stepped 8 MiB at 43 M
+// references), which is the growth this tool looks for. Belady (a policy
 // that needs the future) sees each reference's next access computed inside
 // its window (compute_kv_next_access), so a block next used beyond the
 // window counts as never used again: a bounded-look-ahead Belady, which is
@@ -51,7 +54,7 @@ namespace {
 
 constexpr const char* kSoakUsage =
     "usage: evictlab soak --policy P|all [--ops N] [--check-every M]\n"
-    "                     [--cache-blocks B] [--seed S] [--window W]\n"
+    "                     [--cache-blocks B] [--seed S] [--window-blocks W]\n"
     "                     [--rss-tolerance-mib T] [--json FILE]\n"
     "       evictlab soak --list-policies\n"
     "\n"
@@ -66,9 +69,10 @@ constexpr const char* kSoakUsage =
     "exceed its value then by at most T MiB (default 16). P all runs every\n"
     "evicting registry policy in turn, in this process (for the RSS figures\n"
     "of one policy, run it alone: scripts/soak does). --list-policies\n"
-    "prints those policies, one a line. W (default 65536) requests are\n"
-    "generated per window; a policy needing the future sees next accesses\n"
-    "within its window only. A run ends at the first request boundary at\n"
+    "prints those policies, one a line. Requests are generated in windows\n"
+    "of about W references (default 2^20); a policy needing the future sees\n"
+    "next accesses within its window only. A run ends at the first request "
+    "boundary at\n"
     "or past N references.\n"
     "--json FILE writes the summary and every interval as JSON.\n"
     "\n"
@@ -98,7 +102,7 @@ struct Options {
   std::uint64_t check_every = 1'000'000;
   std::uint64_t cache_blocks = 262'144;
   std::uint64_t seed = 1;
-  std::uint64_t window = 65'536;
+  std::uint64_t window = std::uint64_t{1} << 20;
   std::uint64_t rss_tolerance_mib = 16;
   std::string json;
   bool list = false;
@@ -139,8 +143,8 @@ Options parse(const std::vector<std::string_view>& args) {
       o.cache_blocks = parse_count(n, v, 1, std::uint64_t{1} << 40);
     } else if (n == "--seed") {
       o.seed = parse_count(n, v, 0, UINT64_MAX);
-    } else if (n == "--window") {
-      o.window = parse_count(n, v, 1, std::uint64_t{1} << 24);
+    } else if (n == "--window-blocks") {
+      o.window = parse_count(n, v, 1, std::uint64_t{1} << 28);
     } else if (n == "--rss-tolerance-mib") {
       o.rss_tolerance_mib = parse_count(n, v, 0, std::uint64_t{1} << 30);
     } else if (n == "--json") {
@@ -202,7 +206,20 @@ int run(const Options& o) {
   gen.requests = std::uint64_t{1} << 40;  // stopped by --ops
   gen.seed = o.seed;
 
+  // The most blocks one request has (kv_generate.h: chat is capped by its
+  // context, rag and scan are fixed), so a window never outgrows its
+  // reservation.
+  const std::uint64_t max_request =
+      std::max({gen.max_context_blocks,
+                gen.system_prompt_blocks + gen.doc_blocks + gen.query_blocks,
+                gen.scan_blocks});
   sim::KvTrace window;
+  window.blocks.reserve(o.window + max_request);
+  window.offsets.reserve(o.window + 2);
+  window.input_length.reserve(o.window + 1);
+  if constexpr (Replayer::kFuture) {
+    window.next_access.reserve(o.window + max_request);
+  }
   std::uint64_t ops = 0, base = 0, next_check = o.check_every;
   std::uint64_t max_used = 0, rss_full = 0, rss_max_after_full = 0;
   bool full = false;
@@ -311,7 +328,7 @@ int run(const Options& o) {
   sim::generate_kv_requests(gen, [&](const sim::KvGenRequest& req) {
     window.add_request(req.ids, req.n, req.input_length);
     queued += req.n;
-    if (window.size() >= o.window || ops + queued >= o.ops) {
+    if (window.blocks.size() >= o.window || ops + queued >= o.ops) {
       queued = 0;
       go_on = drain();
     }
@@ -350,7 +367,7 @@ int run(const Options& o) {
         {"cache_blocks", o.cache_blocks},
         {"capacity_bytes", capacity},
         {"check_every", o.check_every},
-        {"window", o.window},
+        {"window_blocks", o.window},
         {"rss_tolerance_mib", o.rss_tolerance_mib},
         {"seconds", seconds},
         {"rss_start_bytes", rss_start},
