@@ -115,6 +115,15 @@ TEST(LRUReferenceTest, FloatComparisonIsExactAgainstTheIntegerLimit) {
   EXPECT_FALSE(py_float_greater_than_int(9007199254740992.0, big));
   EXPECT_TRUE(py_float_greater_than_int(9223372036854775808.0, INT64_MAX));
   EXPECT_FALSE(py_float_greater_than_int(std::nan(""), 0));
+  // The edges of the one-compare range (|limit| <= 2^53) and just past it.
+  const std::int64_t two53 = std::int64_t{1} << 53;
+  EXPECT_FALSE(py_float_greater_than_int(9007199254740992.0, two53));
+  EXPECT_TRUE(py_float_greater_than_int(9007199254740994.0, two53));
+  EXPECT_TRUE(py_float_greater_than_int(9007199254740992.0, two53 - 1));
+  EXPECT_FALSE(py_float_greater_than_int(-9007199254740992.0, -two53));
+  EXPECT_TRUE(py_float_greater_than_int(-9007199254740992.0, -two53 - 1));
+  EXPECT_FALSE(py_float_greater_than_int(std::nan(""), two53));
+  EXPECT_FALSE(py_float_greater_than_int(std::nan(""), big));
 }
 
 }  // namespace

@@ -8,10 +8,13 @@
 
 #include <random>
 #include <string>
+#include <type_traits>
 #include <vector>
 
 #include "evictlab/absl_ordered_dict.h"
 #include "evictlab/errors.h"
+#include "evictlab/internal/entry_state.h"
+#include "evictlab/kv_object.h"
 #include "evictlab/naive_ordered_dict.h"
 #include "evictlab/node_ordered_dict.h"
 
@@ -261,6 +264,102 @@ TEST(FlatOrderedDictTest, MovedFromDictIsEmptyAndUsable) {
   EXPECT_EQ(a.keys(), (Keys{"z"}));
   a = std::move(b);
   EXPECT_EQ(a.keys(), (Keys{"x", "y"}));
+}
+
+// Entry numbers (the flat dicts): one stable handle per resident key, kept
+// across growth and reordering, below entry_limit(), reused after an erase.
+template <class D>
+class EntryNumberTest : public ::testing::Test {};
+using EntryDicts =
+    ::testing::Types<OrderedDict<std::string, int>,
+                     OrderedDict<std::string, int, CollidingHash>,
+                     AbslOrderedDict<std::string, int>>;
+TYPED_TEST_SUITE(EntryNumberTest, EntryDicts);
+
+TYPED_TEST(EntryNumberTest, StableAcrossGrowthAndReorder) {
+  TypeParam d;
+  EXPECT_EQ(d.find_entry("absent"), TypeParam::kNoEntry);
+  std::vector<typename TypeParam::entry_type> entries;
+  for (int i = 0; i < 1000; ++i) {
+    const auto [e, inserted] = d.insert_or_assign(std::to_string(i), i);
+    ASSERT_TRUE(inserted);
+    ASSERT_NE(e, TypeParam::kNoEntry);
+    entries.push_back(e);
+  }
+  d.move_to_end("3");
+  d.move_to_end_entry(entries[5]);
+  EXPECT_EQ(d.back_key(), "5");
+  const auto [again, inserted] = d.insert_or_assign("7", 70);
+  EXPECT_FALSE(inserted);
+  EXPECT_EQ(again, entries[7]);
+  for (int i = 0; i < 1000; ++i) {
+    const auto e = d.find_entry(std::to_string(i));
+    ASSERT_EQ(e, entries[i]);
+    ASSERT_LT(e, d.entry_limit());
+    ASSERT_EQ(d.key_of(e), std::to_string(i));
+    ASSERT_EQ(d.value_of(e), i == 7 ? 70 : i);
+  }
+  for (auto it = d.begin(); it != d.end(); ++it) {
+    ASSERT_EQ(it.entry(), d.find_entry(it.key()));
+  }
+  d.pop("10");
+  EXPECT_EQ(d.find_entry("10"), TypeParam::kNoEntry);
+  EXPECT_EQ(d.insert_or_assign("new", 1).first, entries[10]);  // reused
+}
+
+// EntryState over every dict: a new key's state is the initial one, a
+// re-stored key keeps its own, states follow their keys through growth and
+// removals (an array by entry number over the flat dicts, a side table
+// over the others).
+template <class D>
+class EntryStateTest : public ::testing::Test {};
+using SizedDicts =
+    ::testing::Types<OrderedDict<std::string, SizedObject>,
+                     OrderedDict<std::string, SizedObject, CollidingHash>,
+                     AbslOrderedDict<std::string, SizedObject>,
+                     NodeOrderedDict<std::string, SizedObject>,
+                     NaiveOrderedDict<std::string, SizedObject>>;
+TYPED_TEST_SUITE(EntryStateTest, SizedDicts);
+
+TYPED_TEST(EntryStateTest, FollowsItsKeys) {
+  static_assert(
+      internal::kHasEntryNumbers<TypeParam> ==
+      (std::is_same_v<TypeParam, OrderedDict<std::string, SizedObject>> ||
+       std::is_same_v<TypeParam,
+                      OrderedDict<std::string, SizedObject, CollidingHash>> ||
+       std::is_same_v<TypeParam, AbslOrderedDict<std::string, SizedObject>>));
+  TypeParam d;
+  internal::EntryState<TypeParam, int> state;
+  for (int i = 0; i < 500; ++i) {
+    ASSERT_EQ(state.store(d, std::to_string(i), SizedObject{i}, -1), 0);
+    *state.find(d, std::to_string(i)) = 1000 + i;
+  }
+  // The old object's size comes back; the state stays.
+  EXPECT_EQ(state.store(d, "4", SizedObject{40}, -1), 4);
+  EXPECT_EQ(*state.find(d, "4"), 1004);
+  EXPECT_EQ(d.at("4").size, 40);
+  for (int i = 0; i < 500; i += 2) {
+    EXPECT_EQ(state.remove(d, std::to_string(i)).size, i == 4 ? 40 : i);
+  }
+  EXPECT_EQ(state.find(d, "0"), nullptr);
+  EXPECT_THROW(state.remove(d, "0"), KeyNotFoundError);
+  for (int i = 500; i < 800; ++i) {
+    state.store(d, std::to_string(i), SizedObject{i}, -1);
+  }
+  auto it = d.begin();
+  EXPECT_EQ(it.key(), "1");
+  state.move_to_end(d, it);
+  EXPECT_EQ(d.back_key(), "1");
+  EXPECT_EQ(state.of(d, it), 1001);
+  for (int i = 1; i < 800; ++i) {
+    const int* s = state.find(d, std::to_string(i));
+    if (i < 500 && i % 2 == 0) {
+      ASSERT_EQ(s, nullptr) << i;
+    } else {
+      ASSERT_NE(s, nullptr) << i;
+      ASSERT_EQ(*s, i < 500 ? 1000 + i : -1) << i;
+    }
+  }
 }
 
 }  // namespace

@@ -83,11 +83,11 @@ class AbslOrderedDict {
   // Returns true when the key was new. Strong guarantee.
   template <class VArg>
   bool set(const K& key, VArg&& value) {
-    return set_impl(key, std::forward<VArg>(value));
+    return set_impl(key, std::forward<VArg>(value)).second;
   }
   template <class VArg>
   bool set(K&& key, VArg&& value) {
-    return set_impl(std::move(key), std::forward<VArg>(value));
+    return set_impl(std::move(key), std::forward<VArg>(value)).second;
   }
 
   V pop(const K& key) {
@@ -121,6 +121,26 @@ class AbslOrderedDict {
     }
   }
 
+  // Entry numbers, as OrderedDict's (ordered_dict.h): a stable handle per
+  // resident key for per-key policy state (internal/entry_state.h).
+  using entry_type = Index;
+  static constexpr Index kNoEntry = kSentinel;
+  Index find_entry(const K& key) const {
+    auto it = index_.find(key);
+    return it != index_.end() ? it->second : kNoEntry;
+  }
+  std::size_t entry_limit() const { return slab_.entry_limit(); }
+  const K& key_of(Index e) const { return slab_.key_at(e); }
+  V& value_of(Index e) const { return slab_.value_at(e); }
+  void move_to_end_entry(Index e) {
+    slab_.unlink(e);
+    slab_.link_back(e);
+  }
+  template <class VArg>
+  std::pair<Index, bool> insert_or_assign(const K& key, VArg&& value) {
+    return set_impl(key, std::forward<VArg>(value));
+  }
+
   const K& front_key() const { return slab_.key_at(slab_.oldest()); }
   const K& back_key() const { return slab_.key_at(slab_.newest()); }
 
@@ -150,10 +170,10 @@ class AbslOrderedDict {
   }
 
   template <class KeyArg, class VArg>
-  bool set_impl(KeyArg&& key, VArg&& value) {
+  std::pair<Index, bool> set_impl(KeyArg&& key, VArg&& value) {
     if (auto it = index_.find(key); it != index_.end()) {
       slab_.value_at(it->second) = std::forward<VArg>(value);
-      return false;
+      return {it->second, false};
     }
     // Build the key and value before anything moves (the arguments may
     // refer into the slab, which growing moves).
@@ -163,7 +183,7 @@ class AbslOrderedDict {
     index_.reserve(index_.size() + 1);  // the emplace below cannot throw now
     const Index e = slab_.emplace_back(key_copy, std::move(value_copy));
     index_.emplace(std::move(key_copy), e);
-    return true;
+    return {e, true};
   }
 
   Slab slab_;

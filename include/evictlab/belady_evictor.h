@@ -17,14 +17,17 @@
 //   victims, ILLEGAL above the limit or when the evictable bytes cannot make
 //   room (nothing changes): as the other exact policies.
 //
-// State: a side table key -> slot (key, next access, stamp, size) over a
-// slab with a free list, and a binary max-heap of (next access, stamp, slot)
+// State: a slot (key, next access, stamp, size) per resident object, and a
+// binary max-heap of (next access, stamp, slot)
 // with lazy deletion: a hit or store pushes a new entry and leaves the old
 // one stale (its stamp no longer matches); a victim search pops stale
 // entries. Heap entries hold no key, so a hit copies none. The heap is
 // rebuilt from the table when stale entries outnumber live ones, so it stays
 // within 2x the resident count and stops growing in steady state (no
-// allocation per operation).
+// allocation per operation). The slots are an array indexed by the dict's
+// entry number over the flat dicts (one probe of the dict finds a key's
+// slot); over the node and naive dicts, a side table key -> slot over a
+// slab with a free list.
 //
 // Complexity: hit and store O(log n) worst case (a push; O(1) on average for
 // random next accesses), a victim O(log n) amortized. NOT thread-safe.
@@ -37,6 +40,7 @@
 #include <cstdint>
 #include <limits>
 #include <stdexcept>
+#include <type_traits>
 #include <utility>
 #include <vector>
 
@@ -44,6 +48,7 @@
 #include "evictlab/cache_limit.h"
 #include "evictlab/errors.h"
 #include "evictlab/evictor.h"
+#include "evictlab/internal/entry_state.h"
 #include "evictlab/key.h"
 #include "evictlab/pins.h"
 #include "evictlab/policy_params.h"
@@ -76,24 +81,19 @@ class BeladyEvictor final : public BaseEvictor<Dict> {
   }
 
   // The object's next access becomes the current request's. O(log n).
-  void update_on_get(const key_type& key, Dict& /*cache_dict*/) override {
-    if (auto it = index_.find(key); it != index_.end()) {
-      Slot& slot = slots_[it->second];
-      slot.next = pending_next_;
-      slot.stamp = ++stamp_;
-      push(it->second);
-    }
+  void update_on_get(const key_type& key, Dict& cache_dict) override {
+    hit(cache_dict, key);
   }
 
-  // The simulator's hit path (evictor.h hit_if_resident): the slot table
-  // holds exactly the resident keys, so one lookup of it is the hit test.
-  bool hit(Dict& /*cache_dict*/, const key_type& key) {
-    const auto it = index_.find(key);
-    if (it == index_.end()) return false;
-    Slot& slot = slots_[it->second];
+  // The simulator's hit path (evictor.h hit_if_resident): the slots cover
+  // exactly the resident keys, so one lookup is the hit test.
+  bool hit(Dict& cache_dict, const key_type& key) {
+    const std::uint32_t s = slot_of(cache_dict, key);
+    if (s == kNoSlot) return false;
+    Slot& slot = slots_[s];
     slot.next = pending_next_;
     slot.stamp = ++stamp_;
-    push(it->second);
+    push(cache_dict, s);
     return true;
   }
 
@@ -125,10 +125,10 @@ class BeladyEvictor final : public BaseEvictor<Dict> {
                               pins.pinned_bytes() - (old_pinned ? 0 : old_size);
     if (excess > freeable) return;
     while (excess > 0) {
-      const Slot& victim =
-          slots_[next_victim(old ? incoming_key : nullptr, pins)];
-      excess -= victim.size;
-      result.evict_keys.push_back(victim.key);
+      const std::uint32_t victim =
+          next_victim(cache_dict, old ? incoming_key : nullptr, pins);
+      excess -= slots_[victim].size;
+      result.evict_keys.push_back(slot_key(cache_dict, victim));
     }
     restore_skipped();
     result.status = PutStatus::kLegal;
@@ -137,13 +137,13 @@ class BeladyEvictor final : public BaseEvictor<Dict> {
   // Up to n victims, farthest next access first; fewer when fewer objects
   // are evictable. The caller removes them all before the next call.
   template <class Pins = NoPins>
-  void candidates(Dict& /*cache_dict*/, std::size_t n, const Pins& pins,
+  void candidates(Dict& cache_dict, std::size_t n, const Pins& pins,
                   std::vector<key_type>& out) {
     out.clear();
     while (out.size() < n) {
-      const std::uint32_t victim = next_victim(nullptr, pins);
+      const std::uint32_t victim = next_victim(cache_dict, nullptr, pins);
       if (victim == kNoSlot) break;
-      out.push_back(slots_[victim].key);
+      out.push_back(slot_key(cache_dict, victim));
     }
     restore_skipped();
   }
@@ -154,37 +154,68 @@ class BeladyEvictor final : public BaseEvictor<Dict> {
       throw std::invalid_argument(
           fmt::format("store: object of negative size {}", new_size));
     }
-    const mapped_type* old = cache_dict.find(key);
-    const std::int64_t old_size = old ? evictlab::get_size(*old) : 0;
-    cache_dict.set(key, std::move(value));
-    current_cache_size_ += new_size - old_size;
-    auto [it, inserted] = index_.try_emplace(key, kNoSlot);
-    if (inserted) {
-      if (free_.empty()) {
-        it->second = static_cast<std::uint32_t>(slots_.size());
-        slots_.push_back(Slot{key, 0, 0, 0});
+    std::int64_t old_size = 0;
+    std::uint32_t s = kNoSlot;
+    if constexpr (kByEntry) {
+      // The dict's entry number is the slot: no table of our own.
+      if (const auto e = cache_dict.find_entry(key); e != Dict::kNoEntry) {
+        mapped_type& stored = cache_dict.value_of(e);
+        old_size = evictlab::get_size(stored);
+        stored = std::move(value);
+        s = e;
       } else {
-        it->second = free_.back();
-        free_.pop_back();
-        slots_[it->second].key = key;
+        s = cache_dict.insert_or_assign(key, std::move(value)).first;
+        if (s >= slots_.size()) {
+          try {
+            slots_.resize(cache_dict.entry_limit());
+          } catch (...) {
+            cache_dict.erase(key);  // the dict is as it was
+            throw;
+          }
+        }
       }
+    } else {
+      const mapped_type* old = cache_dict.find(key);
+      old_size = old ? evictlab::get_size(*old) : 0;
+      cache_dict.set(key, std::move(value));
+      auto [it, inserted] = index_.try_emplace(key, kNoSlot);
+      if (inserted) {
+        if (free_.empty()) {
+          it->second = static_cast<std::uint32_t>(slots_.size());
+          slots_.push_back(Slot{{0, 0, 0}, key});
+        } else {
+          it->second = free_.back();
+          free_.pop_back();
+          slots_[it->second].key = key;
+        }
+      }
+      s = it->second;
     }
-    Slot& slot = slots_[it->second];
+    current_cache_size_ += new_size - old_size;
+    Slot& slot = slots_[s];
     slot.next = pending_next_;
     slot.stamp = ++stamp_;
     slot.size = new_size;
-    push(it->second);
+    push(cache_dict, s);
   }
 
   mapped_type remove(Dict& cache_dict, const key_type& key) {
-    mapped_type value = cache_dict.pop(key);
-    if (auto it = index_.find(key); it != index_.end()) {
-      slots_[it->second].stamp = 0;  // its heap entries are stale now
-      free_.push_back(it->second);
-      index_.erase(it);
+    if constexpr (kByEntry) {
+      const auto e = cache_dict.find_entry(key);
+      mapped_type value = cache_dict.pop(key);  // throws if absent
+      slots_[e].stamp = 0;  // its heap entries are stale now
+      current_cache_size_ -= evictlab::get_size(value);
+      return value;
+    } else {
+      mapped_type value = cache_dict.pop(key);
+      if (auto it = index_.find(key); it != index_.end()) {
+        slots_[it->second].stamp = 0;  // its heap entries are stale now
+        free_.push_back(it->second);
+        index_.erase(it);
+      }
+      current_cache_size_ -= evictlab::get_size(value);
+      return value;
     }
-    current_cache_size_ -= evictlab::get_size(value);
-    return value;
   }
 
   std::int64_t max_cache_size() const { return max_cache_size_; }
@@ -192,13 +223,38 @@ class BeladyEvictor final : public BaseEvictor<Dict> {
 
  private:
   static constexpr std::uint32_t kNoSlot = ~std::uint32_t{0};
-  // One resident object. `stamp` 0: free, or chosen as a victim.
-  struct Slot {
-    key_type key;
+  // Over the flat dicts a slot is the dict's entry number
+  // (internal/entry_state.h); over the others, a side table maps keys to
+  // slots of a slab with a free list.
+  static constexpr bool kByEntry = internal::kHasEntryNumbers<Dict>;
+  std::uint32_t slot_of(const Dict& cache_dict, const key_type& key) const {
+    if constexpr (kByEntry) {
+      const auto e = cache_dict.find_entry(key);
+      return e != Dict::kNoEntry ? static_cast<std::uint32_t>(e) : kNoSlot;
+    } else {
+      const auto it = index_.find(key);
+      return it != index_.end() ? it->second : kNoSlot;
+    }
+  }
+  // One resident object. `stamp` 0: free, or chosen as a victim. Over the
+  // flat dicts the key is the dict's (key_of the entry number).
+  struct Times {
     std::int64_t next;
     std::uint64_t stamp;
     std::int64_t size;
   };
+  struct KeyedSlot : Times {
+    key_type key;
+  };
+  using Slot = std::conditional_t<kByEntry, Times, KeyedSlot>;
+  const key_type& slot_key(const Dict& cache_dict, std::uint32_t s) const {
+    if constexpr (kByEntry) {
+      return cache_dict.key_of(s);
+    } else {
+      (void)cache_dict;
+      return slots_[s].key;
+    }
+  }
   struct Entry {
     std::int64_t next;
     std::uint64_t stamp;
@@ -211,17 +267,28 @@ class BeladyEvictor final : public BaseEvictor<Dict> {
     return a.stamp < b.stamp;
   }
 
-  void push(std::uint32_t slot) {
-    if (heap_.size() >= 2 * index_.size() + 64) rebuild();
+  // REQUIRES: `slot` is resident (so cache_dict.size() counts it).
+  void push(const Dict& cache_dict, std::uint32_t slot) {
+    if (heap_.size() >= 2 * cache_dict.size() + 64) rebuild(cache_dict);
     heap_.push_back(Entry{slots_[slot].next, slots_[slot].stamp, slot});
     std::push_heap(heap_.begin(), heap_.end(), below);
   }
-  void rebuild() {
+  // The live entries' (next, stamp) pairs are all distinct, so the order
+  // the heap is rebuilt in never changes which victim comes out.
+  void rebuild(const Dict& cache_dict) {
     heap_.clear();
-    for (const auto& [key, slot] : index_) {
+    auto add = [&](std::uint32_t slot) {
       if (slots_[slot].stamp != 0) {
         heap_.push_back(Entry{slots_[slot].next, slots_[slot].stamp, slot});
       }
+    };
+    if constexpr (kByEntry) {
+      for (auto it = cache_dict.begin(); it != cache_dict.end(); ++it) {
+        add(static_cast<std::uint32_t>(it.entry()));
+      }
+    } else {
+      (void)cache_dict;
+      for (const auto& [key, slot] : index_) add(slot);
     }
     std::make_heap(heap_.begin(), heap_.end(), below);
   }
@@ -231,15 +298,16 @@ class BeladyEvictor final : public BaseEvictor<Dict> {
   // before the caller removes it), or kNoSlot when none is left. Live
   // entries passed over (pinned, or the incoming key) wait in `skipped_`.
   template <class Pins>
-  std::uint32_t next_victim(const key_type* incoming, const Pins& pins) {
+  std::uint32_t next_victim(const Dict& cache_dict, const key_type* incoming,
+                            const Pins& pins) {
     while (!heap_.empty()) {
       std::pop_heap(heap_.begin(), heap_.end(), below);
       const Entry top = heap_.back();
       heap_.pop_back();
       Slot& slot = slots_[top.slot];
       if (slot.stamp != top.stamp) continue;  // stale
-      if ((incoming != nullptr && slot.key == *incoming) ||
-          pins.pinned(slot.key)) {
+      const key_type& key = slot_key(cache_dict, top.slot);
+      if ((incoming != nullptr && key == *incoming) || pins.pinned(key)) {
         skipped_.push_back(top);
         continue;
       }
@@ -260,9 +328,10 @@ class BeladyEvictor final : public BaseEvictor<Dict> {
   std::int64_t current_cache_size_ = 0;
   std::int64_t pending_next_ = kNever;
   std::uint64_t stamp_ = 0;  // live stamps start at 1
+  // Over the other dicts only (kByEntry: unused, empty).
   absl::flat_hash_map<key_type, std::uint32_t, KeyHash<key_type>> index_;
   std::vector<Slot> slots_;
-  std::vector<std::uint32_t> free_;
+  std::vector<std::uint32_t> free_;  // !kByEntry only
   std::vector<Entry> heap_;
   std::vector<Entry> skipped_;
 };

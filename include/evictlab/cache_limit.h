@@ -18,6 +18,13 @@ std::int64_t max_bytes_from_gb(double max_cache_size_gb);
 // step of the eviction walk, hence inline. O(1).
 inline bool py_float_greater_than_int(double lhs, std::int64_t rhs) {
   constexpr double kTwoTo63 = 9223372036854775808.0;
+  constexpr std::int64_t kTwoTo53 = std::int64_t{1} << 53;
+  // Every integer of magnitude <= 2^53 is a double, and comparing two
+  // doubles compares their exact values, so a limit in that range (every
+  // real cache's) needs one compare. NaN compares false, as Python's does.
+  if (rhs >= -kTwoTo53 && rhs <= kTwoTo53) {
+    return lhs > static_cast<double>(rhs);
+  }
   if (lhs != lhs) return false;  // NaN
   if (lhs >= kTwoTo63) return true;
   if (lhs < -kTwoTo63) return false;

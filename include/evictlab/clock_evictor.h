@@ -22,10 +22,11 @@
 // - In a cache whose entries were never hit, every counter is 0 and the
 //   victims are the oldest entries: `victim_end` is kOldest in that sense.
 //
-// Complexity: a hit is one hash lookup of the counter table; a put is
-// O(1 + entries moved + victims), amortized O(1): each move consumes one
-// counter unit earned by a hit. Memory: a counter table entry per key beside
-// the dict. NOT thread-safe.
+// Complexity: a hit is one hash lookup (of the dict, whose entry number
+// indexes the counters); a put is O(1 + entries moved + victims), amortized
+// O(1): each move consumes one counter unit earned by a hit. Memory: one
+// byte of counter per slab slot of the flat dicts (a side-table slot per key
+// over the node and naive dicts: internal/entry_state.h). NOT thread-safe.
 #ifndef EVICTLAB_CLOCK_EVICTOR_H_
 #define EVICTLAB_CLOCK_EVICTOR_H_
 
@@ -37,10 +38,10 @@
 #include <utility>
 #include <vector>
 
-#include "absl/container/flat_hash_map.h"
 #include "evictlab/cache_limit.h"
 #include "evictlab/errors.h"
 #include "evictlab/evictor.h"
+#include "evictlab/internal/entry_state.h"
 #include "evictlab/key.h"
 #include "evictlab/pins.h"
 #include "evictlab/policy_params.h"
@@ -70,18 +71,16 @@ class ClockEvictor final : public BaseEvictor<Dict> {
   }
 
   // Raises the key's counter (saturating). O(1).
-  void update_on_get(const key_type& key, Dict& /*cache_dict*/) override {
-    if (auto it = counts_.find(key); it != counts_.end()) {
-      if (it->second < max_count_) ++it->second;
-    }
+  void update_on_get(const key_type& key, Dict& cache_dict) override {
+    hit(cache_dict, key);
   }
 
-  // The simulator's hit path (evictor.h hit_if_resident): the counter table
-  // holds exactly the resident keys, so one lookup of it is the hit test.
-  bool hit(Dict& /*cache_dict*/, const key_type& key) {
-    const auto it = counts_.find(key);
-    if (it == counts_.end()) return false;
-    if (it->second < max_count_) ++it->second;
+  // The simulator's hit path (evictor.h hit_if_resident): the counters
+  // cover exactly the resident keys, so one lookup is the hit test.
+  bool hit(Dict& cache_dict, const key_type& key) {
+    std::uint8_t* count = counts_.find(cache_dict, key);
+    if (count == nullptr) return false;
+    if (*count < max_count_) ++*count;
     return true;
   }
 
@@ -143,17 +142,14 @@ class ClockEvictor final : public BaseEvictor<Dict> {
       throw std::invalid_argument(
           fmt::format("store: object of negative size {}", new_size));
     }
-    const mapped_type* old = cache_dict.find(key);
-    const std::int64_t old_size = old ? evictlab::get_size(*old) : 0;
-    counts_.try_emplace(key, std::uint8_t{0});
-    cache_dict.set(key, std::move(value));
+    const std::int64_t old_size =
+        counts_.store(cache_dict, key, std::move(value), std::uint8_t{0});
     current_cache_size_ += new_size - old_size;
   }
 
   // `d.pop(key)`, accounted. Throws KeyNotFoundError (nothing changes).
   mapped_type remove(Dict& cache_dict, const key_type& key) {
-    mapped_type value = cache_dict.pop(key);
-    counts_.erase(key);
+    mapped_type value = counts_.remove(cache_dict, key);
     current_cache_size_ -= evictlab::get_size(value);
     return value;
   }
@@ -180,12 +176,11 @@ class ClockEvictor final : public BaseEvictor<Dict> {
       auto it = have_victims ? std::next(last_victim) : cache_dict.begin();
       if (it == cache_dict.end() || budget-- == 0) return;
       const key_type& key = it.key();
-      std::uint8_t& count = counts_.find(key)->second;
+      std::uint8_t& count = counts_.of(cache_dict, it);
       const bool passed = (skip != nullptr && key == *skip) || pins.pinned(key);
       if (passed || count > 0) {
         if (!passed) --count;
-        const key_type moved = key;
-        cache_dict.move_to_end(moved);
+        counts_.move_to_end(cache_dict, it);
         continue;
       }
       victims.push_back(key);
@@ -198,7 +193,9 @@ class ClockEvictor final : public BaseEvictor<Dict> {
   std::int64_t max_cache_size_;
   std::int64_t current_cache_size_ = 0;
   std::uint8_t max_count_ = 1;
-  absl::flat_hash_map<key_type, std::uint8_t, KeyHash<key_type>> counts_;
+  // The counters (internal/entry_state.h: an array by entry number over the
+  // flat dicts, a side table over the others).
+  internal::EntryState<Dict, std::uint8_t> counts_;
 };
 
 struct ClockPolicy {

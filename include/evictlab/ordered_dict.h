@@ -150,11 +150,11 @@ class OrderedDict {
   // key or value throws, the dict is unchanged.
   template <class VArg>
   bool set(const K& key, VArg&& value) {
-    return set_impl(key, std::forward<VArg>(value));
+    return set_impl(key, std::forward<VArg>(value)).second;
   }
   template <class VArg>
   bool set(K&& key, VArg&& value) {
-    return set_impl(std::move(key), std::forward<VArg>(value));
+    return set_impl(std::move(key), std::forward<VArg>(value)).second;
   }
 
   // `d.pop(key)`: removes and returns the value. Throws KeyNotFoundError.
@@ -196,6 +196,31 @@ class OrderedDict {
     slab_.unlink(e);
     slab_.link_back(e);
     return true;
+  }
+
+  // Entry numbers: a stable handle per resident key, so a policy can keep
+  // per-key state in an array indexed by it (internal/entry_state.h) instead
+  // of a second hash table. A live entry's number is in [1, entry_limit())
+  // and stays the same until its key is erased (growth and reordering keep
+  // it); a number is reused by a later insertion. kNoEntry is never live.
+  using entry_type = Index;
+  static constexpr Index kNoEntry = kSentinel;
+  // The entry of `key`, or kNoEntry. One probe; changes nothing.
+  ABSL_ATTRIBUTE_ALWAYS_INLINE Index find_entry(const K& key) const {
+    return find_slot(key, tag_of(key)).entry;
+  }
+  std::size_t entry_limit() const { return slab_.entry_limit(); }
+  // REQUIRES: `e` is live. O(1), no probe.
+  const K& key_of(Index e) const { return key_at(e); }
+  V& value_of(Index e) const { return value_at(e); }
+  void move_to_end_entry(Index e) {
+    slab_.unlink(e);
+    slab_.link_back(e);
+  }
+  // set(), also returning the key's entry number: {entry, inserted}.
+  template <class VArg>
+  std::pair<Index, bool> insert_or_assign(const K& key, VArg&& value) {
+    return set_impl(key, std::forward<VArg>(value));
   }
 
   // The oldest and newest keys. REQUIRES: !empty(). O(1).
@@ -359,12 +384,12 @@ class OrderedDict {
   V& value_at(Index e) const { return slab_.value_at(e); }
 
   template <class KeyArg, class VArg>
-  bool set_impl(KeyArg&& key, VArg&& value) {
+  std::pair<Index, bool> set_impl(KeyArg&& key, VArg&& value) {
     const std::uint32_t tag = tag_of(key);
     const Found p = probe<true>(key, tag);
     if (p.entry != kSentinel) {
       value_at(p.entry) = std::forward<VArg>(value);
-      return false;
+      return {p.entry, false};
     }
     if (slab_.full()) {
       // Growing moves every entry: build the new key and value first, in
@@ -381,8 +406,8 @@ class OrderedDict {
   // REQUIRES: the key is absent, `pos` is where its probe ended, and an entry
   // is free or unused.
   template <class KeyArg, class VArg>
-  bool insert_new(std::uint32_t tag, std::size_t pos, KeyArg&& key,
-                  VArg&& value) {
+  std::pair<Index, bool> insert_new(std::uint32_t tag, std::size_t pos,
+                                    KeyArg&& key, VArg&& value) {
     // Rebuild when live entries and tombstones fill 3/4 of the slots:
     // double if the live entries alone fill more than half, else drop the
     // tombstones at the same size (a full cache's steady stream of puts
@@ -400,7 +425,7 @@ class OrderedDict {
     if (tag_at(pos) == kDeleted) --tombstones_;
     set_slot(pos, tag, e);
     ++size_;
-    return true;
+    return {e, true};
   }
 
   void erase_at(std::size_t pos, Index e) {

@@ -40,16 +40,18 @@
 //   are the oldest objects in order (the hand rests on the oldest resident
 //   object, or there is none): `victim_end` is kOldest in that sense.
 //
-// State: a side table key -> state byte (visited, chosen) and the hand as an
-// iterator of the dict. Memory: one table slot (the key and a byte, padded
-// to the key's alignment) per object beside the dict; 16 bytes of slot plus
-// one control byte for a uint64 key, 19-39 bytes at Abseil's load factors
-// (7/16 to 7/8 full).
+// State: a state byte per object (visited, chosen) and the hand as an
+// iterator of the dict. Over the flat dicts the bytes are an array indexed by
+// the dict's entry number (internal/entry_state.h): one byte per slab slot,
+// no second hash table. Over the node and naive dicts they are a side table
+// key -> byte (16 bytes of slot plus one control byte for a uint64 key,
+// 19-39 bytes at Abseil's load factors).
 //
-// Complexity: a hit is one hash lookup; a victim costs one lookup per object
-// the walk passes, O(1) amortized (each step past a visited object consumes
-// a bit set by a hit; steps over pinned objects are extra). `store` and
-// `remove` are O(1). No allocation per operation once the table has grown.
+// Complexity: a hit is one hash lookup (of the dict); a victim costs O(1) per
+// object the walk passes (an array read over the flat dicts, a side-table
+// lookup over the others), O(1) amortized (each step past a visited object
+// consumes a bit set by a hit; steps over pinned objects are extra). `store`
+// and `remove` are O(1). No allocation per operation once the table has grown.
 //
 // REQUIRES: every mutation of the dict goes through `store`/`remove` of this
 // evictor (the hand is an iterator into this dict object: do not move or
@@ -67,10 +69,10 @@
 #include <utility>
 #include <vector>
 
-#include "absl/container/flat_hash_map.h"
 #include "evictlab/cache_limit.h"
 #include "evictlab/errors.h"
 #include "evictlab/evictor.h"
+#include "evictlab/internal/entry_state.h"
 #include "evictlab/key.h"
 #include "evictlab/pins.h"
 #include "evictlab/policy_params.h"
@@ -98,16 +100,16 @@ class SieveEvictor final : public BaseEvictor<Dict> {
   }
 
   // Sets the key's visited bit. O(1). Does not reorder the dict.
-  void update_on_get(const key_type& key, Dict& /*cache_dict*/) override {
-    if (auto it = state_.find(key); it != state_.end()) it->second |= kVisited;
+  void update_on_get(const key_type& key, Dict& cache_dict) override {
+    hit(cache_dict, key);
   }
 
   // The simulator's hit path (evictor.h hit_if_resident): the state table
   // holds exactly the resident keys, so one lookup of it is the hit test.
-  bool hit(Dict& /*cache_dict*/, const key_type& key) {
-    const auto it = state_.find(key);
-    if (it == state_.end()) return false;
-    it->second |= kVisited;
+  bool hit(Dict& cache_dict, const key_type& key) {
+    std::uint8_t* state = state_.find(cache_dict, key);
+    if (state == nullptr) return false;
+    *state |= kVisited;
     return true;
   }
 
@@ -149,7 +151,7 @@ class SieveEvictor final : public BaseEvictor<Dict> {
         // Only when `pins.pinned_bytes()` disagrees with `pins.pinned()`:
         // undo the choices and the hand (bits the walk cleared stay clear).
         for (const key_type& key : result.evict_keys) {
-          state_.find(key)->second &= ~kChosen;
+          *state_.find(cache_dict, key) &= ~kChosen;
         }
         result.evict_keys.clear();
         hand_ = hand_before;
@@ -186,10 +188,8 @@ class SieveEvictor final : public BaseEvictor<Dict> {
       throw std::invalid_argument(
           fmt::format("store: object of negative size {}", new_size));
     }
-    const mapped_type* old = cache_dict.find(key);
-    const std::int64_t old_size = old ? evictlab::get_size(*old) : 0;
-    state_.try_emplace(key, std::uint8_t{0});
-    cache_dict.set(key, std::move(value));
+    const std::int64_t old_size =
+        state_.store(cache_dict, key, std::move(value), std::uint8_t{0});
     current_cache_size_ += new_size - old_size;
   }
 
@@ -198,12 +198,11 @@ class SieveEvictor final : public BaseEvictor<Dict> {
   mapped_type remove(Dict& cache_dict, const key_type& key) {
     const bool at_hand = has_hand_ && hand_.key() == key;
     const auto after_hand = at_hand ? std::next(hand_) : cache_dict.end();
-    mapped_type value = cache_dict.pop(key);
+    mapped_type value = state_.remove(cache_dict, key);
     if (at_hand) {
       hand_ = after_hand;
       has_hand_ = after_hand != cache_dict.end();
     }
-    state_.erase(key);
     current_cache_size_ -= evictlab::get_size(value);
     return value;
   }
@@ -231,7 +230,7 @@ class SieveEvictor final : public BaseEvictor<Dict> {
     while (passed < n) {
       if (it == end) it = cache_dict.begin();  // wrap from head to tail
       const key_type& key = it.key();
-      std::uint8_t& state = state_.find(key)->second;
+      std::uint8_t& state = state_.of(cache_dict, it);
       if ((state & kChosen) != 0 || (skip != nullptr && key == *skip) ||
           pins.pinned(key)) {
         ++passed;
@@ -255,7 +254,9 @@ class SieveEvictor final : public BaseEvictor<Dict> {
 
   std::int64_t max_cache_size_;
   std::int64_t current_cache_size_ = 0;
-  absl::flat_hash_map<key_type, std::uint8_t, KeyHash<key_type>> state_;
+  // Visited and chosen bits (internal/entry_state.h: an array by entry
+  // number over the flat dicts, a side table over the others).
+  internal::EntryState<Dict, std::uint8_t> state_;
   Iterator hand_{};
   bool has_hand_ = false;
 };

@@ -64,6 +64,10 @@ class EntrySlab {
   Index next(Index e) const { return links_[e].next; }
   Index prev(Index e) const { return links_[e].prev; }
 
+  // Every entry number handed out is below this (entry_state.h sizes its
+  // arrays by it). Changes only when the slab grows.
+  std::size_t entry_limit() const { return std::size_t{capacity_} + 1; }
+
   // Whether the next `emplace` must grow the slab (which moves every entry).
   bool full() const { return free_head_ == kSentinel && used_ == capacity_; }
   // Doubles the slab, moving every live entry to the same number.
@@ -203,6 +207,8 @@ class SlabIterator {
   Item operator*() const { return Item{key(), value()}; }
   const K& key() const { return slab_->key_at(entry_); }
   V& value() const { return slab_->value_at(entry_); }
+  // The entry number (the dicts' find_entry), stable while the entry lives.
+  typename Slab::Index entry() const { return entry_; }
   SlabIterator& operator++() {
     entry_ = kForward ? slab_->next(entry_) : slab_->prev(entry_);
     return *this;
