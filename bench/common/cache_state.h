@@ -22,6 +22,7 @@
 #include <utility>
 #include <vector>
 
+#include "bench/common/registry.h"
 #include "bench/common/workload.h"
 #include "evictlab/caller.h"
 #include "evictlab/registry.h"
@@ -127,6 +128,8 @@ struct CacheState {
   bool stale = false;
   double bytes_per_entry = 0;
   PutResult<K> scratch;
+  // case_serial() when built (registry.h fresh_state_per_case).
+  std::uint64_t built_in_case = 0;
 };
 
 // The shared state of (Combo, K, kind, n), built on first use. `unhit`:
@@ -139,8 +142,15 @@ CacheState<Combo, K>& cache_state(KVKind kind, std::size_t n,
                   std::unique_ptr<CacheState<Combo, K>>>
       states;
   auto& state = states[{kind, n}];
-  if (state && (state->stale || (unhit && state->hit_dirty))) state.reset();
-  if (!state) state = std::make_unique<CacheState<Combo, K>>(kind, n);
+  if (state &&
+      (state->stale || (unhit && state->hit_dirty) ||
+       (fresh_state_per_case() && state->built_in_case != case_serial()))) {
+    state.reset();
+  }
+  if (!state) {
+    state = std::make_unique<CacheState<Combo, K>>(kind, n);
+    state->built_in_case = case_serial();
+  }
   return *state;
 }
 

@@ -18,6 +18,9 @@ std::string& current_name() {
   return name;
 }
 
+std::uint64_t serial = 0;
+bool fresh_states = false;
+
 struct Registered {
   Case record;
   benchmark::internal::Benchmark* benchmark;
@@ -52,7 +55,10 @@ benchmark::internal::Benchmark* add(const Case& c,
       name.c_str(), [name, fn = std::move(fn)](benchmark::State& bm) {
         // A case run by several threads (->Threads) enters here once per
         // thread: one writes the name, so that they do not race on it.
-        if (bm.thread_index() == 0) current_name() = name;
+        if (bm.thread_index() == 0) {
+          current_name() = name;
+          ++serial;
+        }
         fn(bm);
       });
   all_cases().push_back({c, b});
@@ -63,7 +69,12 @@ const std::string& current_case() { return current_name(); }
 
 void set_fixed_iterations(benchmark::IterationCount n) {
   for (auto& c : all_cases()) c.benchmark->Iterations(n);
+  fresh_states = true;
 }
+
+bool fresh_state_per_case() { return fresh_states; }
+
+std::uint64_t case_serial() { return serial; }
 
 void print_case_list() {
   using nlohmann::json;

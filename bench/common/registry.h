@@ -19,6 +19,7 @@
 #include <valgrind/callgrind.h>
 
 #include <cstddef>
+#include <cstdint>
 #include <functional>
 #include <string>
 
@@ -49,9 +50,25 @@ void print_case_list();
 // The name of the case running now (set by add()'s wrapper).
 const std::string& current_case();
 
-// Runs every case added so far for exactly `n` iterations. NOTE: Google
-// Benchmark then appends "/iterations:N" to the reported names.
+// Runs every case added so far for exactly `n` iterations, each from freshly
+// built cache states (fresh_state_per_case): the instruction-count gate's
+// mode. NOTE: Google Benchmark then appends "/iterations:N" to the reported
+// names.
 void set_fixed_iterations(benchmark::IterationCount n);
+
+// Whether a case must not inherit the cache states (cache_state.h) that
+// earlier cases of the process left behind. Set with fixed iterations, so
+// that a gate case's count depends on that case alone: a shared dict's
+// tombstones decide when its table is next rebuilt (an O(n) pass that one
+// 2048-iteration window holds or not), so the cases that ran before it, and
+// hence any case added to or dropped from the binary, moved its count (mru's
+// puts at 2^16: 801 instructions per put alone, 1012 after the other cases;
+// docs/PERFORMANCE.md, "The gate's counts").
+bool fresh_state_per_case();
+
+// Changes each time a case starts (add()'s wrapper), so that a cache state
+// can tell whether it was built in the running case.
+std::uint64_t case_serial();
 
 class MeasuredRegion {
  public:

@@ -144,6 +144,14 @@ def main(argv):
     p.add_argument("--thresholds", default=os.path.join(REPO, "results", "baseline", "gate_thresholds.json"))
     p.add_argument("--out", help="also write this run's gate.json here (e.g. a results/runs dir)")
     args = p.parse_args(argv)
+    if args.out and not args.out.endswith(".json"):
+        # Checked before the run: a bad --out must not cost a whole
+        # callgrind run and then lose its counts.
+        try:
+            os.makedirs(args.out, exist_ok=True)
+        except OSError as e:
+            print(f"gate: --out {args.out}: {e.strerror}", file=sys.stderr)
+            return 2
 
     try:
         re.compile(args.filter or "")
