@@ -315,8 +315,15 @@ class ARCEvictor final : public BaseEvictor<Dict> {
     }
     return out;
   }
-  // Nodes ever allocated (live + free): flat in steady state.
+  // Nodes ever allocated (live + free): the most ids ever tracked at once.
   std::size_t slab_size() const { return nodes_.size(); }
+  // Ids tracked now (resident and ghost) and their bytes, l1 + l2 + g1 + g2:
+  // what the slab and the index must hold (see the PERFORMANCE WARNING).
+  std::size_t tracked_ids() const { return index_.size(); }
+  std::int64_t tracked_bytes() const {
+    return bytes(List::kL1) + bytes(List::kL2) + bytes(List::kG1) +
+           bytes(List::kG2);
+  }
 
  private:
   using Index = std::uint32_t;

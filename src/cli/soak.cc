@@ -50,6 +50,8 @@
 #include <fstream>
 #include <stdexcept>
 #include <string>
+#include <type_traits>
+#include <utility>
 #include <vector>
 
 #include "evictlab/evictor.h"
@@ -213,6 +215,17 @@ struct Check {
   double seconds = 0, block_hit_ratio = 0;
 };
 
+// Whether an evictor tracks ids beyond the resident ones (ARC's ghosts in
+// its slab): then the soak also reports how many it tracks, their bytes and
+// the slab's high-water mark, which is what its memory follows.
+template <class E, class = void>
+inline constexpr bool kReportsTracked = false;
+template <class E>
+inline constexpr bool kReportsTracked<
+    E, std::void_t<decltype(std::declval<const E&>().tracked_ids()),
+                   decltype(std::declval<const E&>().tracked_bytes()),
+                   decltype(std::declval<const E&>().slab_size())>> = true;
+
 template <class Policy>
 int run(const Options& o) {
   using Replayer = sim::KvReplayer<Policy>;
@@ -292,21 +305,32 @@ int run(const Options& o) {
       rss_full = rss_max_after_full = c.rss;
       note = "  (full: RSS baseline)";
     }
+    nlohmann::json interval = {{"ops", c.ops},
+                               {"requests", c.requests},
+                               {"resident_blocks", c.resident_blocks},
+                               {"used_bytes", c.used},
+                               {"evictions", c.evictions},
+                               {"block_hit_ratio", c.block_hit_ratio},
+                               {"rss_bytes", c.rss},
+                               {"seconds", c.seconds}};
+    std::string tracked;
+    if constexpr (kReportsTracked<typename Replayer::Evictor>) {
+      const auto& e = replayer.evictor();
+      interval["tracked_ids"] = e.tracked_ids();
+      interval["tracked_bytes"] = e.tracked_bytes();
+      interval["slab_size"] = e.slab_size();
+      tracked = fmt::format(
+          " tracked={} tracked_bytes={:.3f}C slab={}", e.tracked_ids(),
+          static_cast<double>(e.tracked_bytes()) / capacity, e.slab_size());
+    }
     fmt::print(
         "{} ops={} requests={} blocks={} used={:.4f} evictions={} "
-        "block_hit={:.4f} rss_mib={:.1f} s={:.1f}{}\n",
+        "block_hit={:.4f}{} rss_mib={:.1f} s={:.1f}{}\n",
         o.policy, c.ops, c.requests, c.resident_blocks,
         static_cast<double>(used) / capacity, c.evictions, c.block_hit_ratio,
-        mib(c.rss), c.seconds, note);
+        tracked, mib(c.rss), c.seconds, note);
     std::fflush(stdout);
-    intervals.push_back({{"ops", c.ops},
-                         {"requests", c.requests},
-                         {"resident_blocks", c.resident_blocks},
-                         {"used_bytes", c.used},
-                         {"evictions", c.evictions},
-                         {"block_hit_ratio", c.block_hit_ratio},
-                         {"rss_bytes", c.rss},
-                         {"seconds", c.seconds}});
+    intervals.push_back(std::move(interval));
   };
 
   // Replays the window; returns false once a check failed or --ops is met.
