@@ -227,9 +227,8 @@ Options parse(const std::vector<std::string_view>& args) {
               list.substr(start, comma == std::string::npos ? std::string::npos
                                                             : comma - start);
           if (std::find(known.begin(), known.end(), name) == known.end()) {
-            throw UsageError(fmt::format(
-                "--policy: unknown policy '{}' (expected all or some of {})",
-                name, fmt::join(known, ", ")));
+            throw UsageError("--policy: " + sim::unsimulated_policy_reason(
+                                                name, "all or some of"));
           }
           o.policies.push_back(name);
           if (comma == std::string::npos) break;

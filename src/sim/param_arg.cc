@@ -25,8 +25,7 @@ void add_param_arg(std::string_view text,
   const std::vector<std::string> known = simulator_policies();
   if (std::find(known.begin(), known.end(), policy) == known.end()) {
     throw std::invalid_argument(
-        fmt::format("--param {}: unknown policy '{}' (expected one of {})",
-                    text, policy, fmt::join(known, ", ")));
+        fmt::format("--param {}: {}", text, unsimulated_policy_reason(policy)));
   }
   auto [it, fresh] = params.try_emplace(policy, policy);
   it->second.set(std::string(text.substr(dot + 1, eq - dot - 1)),

@@ -71,6 +71,26 @@ bool policy_needs_future(std::string_view policy) {
   return needs;
 }
 
+std::string unsimulated_policy_reason(std::string_view policy,
+                                      std::string_view one_of) {
+  bool known = false, evicts = false;
+  with_policy_named(policy, [&](auto p) {
+    known = true;
+    evicts = decltype(p)::kTraits.evicts;
+  });
+  if (known && evicts) return {};
+  if (known) {
+    // A cache that never evicts only grows: every size gives the same
+    // misses (the compulsory ones), so a simulation would say nothing.
+    return fmt::format(
+        "'{}' never evicts (a registry policy for the LMCache evictor "
+        "interface), so it has nothing to simulate (expected {} {})",
+        policy, one_of, fmt::join(simulator_policies(), ", "));
+  }
+  return fmt::format("unknown policy '{}' (expected {} {})", policy, one_of,
+                     fmt::join(simulator_policies(), ", "));
+}
+
 std::vector<std::string> simulator_policies() {
   std::vector<std::string> names;
   for_each_policy([&](auto p) {

@@ -84,6 +84,13 @@ bool policy_needs_future(std::string_view policy);
 SimResult simulate(const Trace& trace, std::string_view policy,
                    std::uint64_t cache_size, const SimOptions& options = {});
 
+// Why `policy` cannot be simulated, as an error message's tail: "unknown
+// policy 'x' (expected <one_of> <the simulator policies>)", or, for a
+// registry policy that never evicts (dummy), that it has nothing to
+// simulate. Empty when `policy` is one of simulator_policies().
+std::string unsimulated_policy_reason(std::string_view policy,
+                                      std::string_view one_of = "one of");
+
 // Throws ConfigError naming the field when `params` are not parameters
 // `policy` takes (an unknown name, a bad value); std::invalid_argument for an
 // unknown policy.
