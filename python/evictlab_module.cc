@@ -1275,7 +1275,9 @@ void bind_trace(py::module_& m) {
       .def(
           "simulate",
           [](const sim::KvTrace& t, const std::string& policy,
-             std::int64_t cache_size, std::int64_t bytes_per_token) {
+             std::int64_t cache_size, std::int64_t bytes_per_token,
+             bool with_resident) {
+            std::vector<std::uint64_t> resident;
             check_capacity(cache_size, "cache_size");
             if (bytes_per_token < 1 ||
                 static_cast<std::uint64_t>(bytes_per_token) >
@@ -1300,10 +1302,28 @@ void bind_trace(py::module_& m) {
                       "simulate: {} needs the trace's next accesses", policy));
                 }
                 py::gil_scoped_release nogil;
-                const double start = thread_cpu_seconds();
-                r = sim::kv_replay<P>(t, static_cast<std::uint64_t>(cache_size),
-                                      options);
-                cpu = thread_cpu_seconds() - start;
+                if (!with_resident) {
+                  const double start = thread_cpu_seconds();
+                  r = sim::kv_replay<P>(
+                      t, static_cast<std::uint64_t>(cache_size), options);
+                  cpu = thread_cpu_seconds() - start;
+                  return;
+                }
+                // The same request loop, kept to read its dict at the end.
+                sim::KvReplayer<P> replayer(
+                    static_cast<std::uint64_t>(cache_size),
+                    options.bytes_per_token);
+                for (std::size_t q = 0; q < t.size(); ++q) {
+                  const std::uint64_t begin = t.offsets[q];
+                  replayer.request(t.blocks.data() + begin,
+                                   t.offsets[q + 1] - begin, t.input_length[q],
+                                   sim::KvReplayer<P>::kFuture
+                                       ? t.next_access.data() + begin
+                                       : nullptr,
+                                   true);
+                }
+                r = replayer.result();
+                resident = replayer.dict().keys();
               }
             });
             if (!known) {
@@ -1323,14 +1343,20 @@ void bind_trace(py::module_& m) {
             d["n_evict"] = r.n_evict;
             d["seconds"] = r.seconds;
             d["cpu_seconds"] = cpu;
+            if (with_resident) {
+              py::list keys;
+              for (const std::uint64_t k : resident) keys.append(decode_id(k));
+              d["resident"] = keys;
+            }
             return d;
           },
           py::arg("policy"), py::arg("cache_size"),
-          py::arg("bytes_per_token") = 1,
+          py::arg("bytes_per_token") = 1, py::arg("resident") = false,
           "kv_replay<policy>: the simulator's KV-mode replay at one cache "
           "size, single-threaded, GIL released. Returns its counters, "
           "`seconds` (wall time of the request loop) and `cpu_seconds` (this "
-          "thread's CPU time for the call).");
+          "thread's CPU time for the call); with `resident`, also the resident "
+          "block ids in the dict's order at the end (not timed).");
 }
 
 }  // namespace

@@ -1,7 +1,8 @@
 """On both Mooncake traces the binding, driven through the KV-mode replay
 (binding_kv), gives the C++ simulator's counters for every policy of the
-registry, per block and batched; and its victims, in order, are the Python
-models' (whose counters ctest python.kv_agreement holds to the simulator's).
+registry, per block and batched; its victims, in order, are the Python
+models' (whose counters ctest python.kv_agreement holds to the simulator's);
+and it ends with the simulator's request loop's cache, block for block.
 
 Sizes in tokens (1 byte per token): 2^16 (store failures happen) and 2^20;
 and one cell at Llama-3.1-8B's 131072 bytes per token. The policies are
@@ -143,3 +144,23 @@ def test_reference_lru_and_strict_lru_agree_in_kv_mode():
     cb = binding_kv.replay_batched(requests, make("lru_strict", 1 << 16), 1,
                                    None, b)
     assert ca == cb and a == b and a
+
+
+@pytest.mark.parametrize("trace", TRACES, ids=os.path.basename)
+@pytest.mark.parametrize("policy", POLICIES)
+def test_final_cache_equals_the_cpp_loops(trace, policy):
+    # The simulator's request loop (KvReplayer, run in process) and the
+    # batched binding end with the same blocks in the same dict order: with
+    # equal stores and evictions, the same victims were taken overall.
+    requests = requests_of(trace)
+    size = SIZES[0]
+    cache = make(policy, size)
+    future = _future[trace] if cache.needs_next_access else None
+    binding_kv.replay_batched(requests, cache, 1, future)
+    key = ("trace", trace)
+    if key not in _cpp:
+        _cpp[key] = evictlab.kv.Trace(requests, _future[trace])
+    cpp = _cpp[key].simulate(policy, size, 1, resident=True)
+    assert cache.keys() == cpp["resident"]
+    assert cpp["n_evict"] == cpp_results(trace, 1, SIZES)[(policy, size)][
+        "n_evict"]
