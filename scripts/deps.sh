@@ -9,6 +9,7 @@ EVICTLAB_PACKAGES=(
   libtorch-dev libabsl-dev libfmt-dev nlohmann-json3-dev
   libbenchmark-dev libgtest-dev libgmock-dev
   python3 python3-torch python3-scipy
+  python3-dev pybind11-dev python3-pytest
   valgrind chromium linux-perf
   clang-14 libclang-rt-14-dev
 )
