@@ -9,7 +9,8 @@
         whether the target holds this case (a cases.Case) to its threshold;
         `where` matches record fields (a list: any of; "dict": "default" is
         the case list's default dict; "variant_excludes": a substring the
-        variant must not contain)
+        variant must not contain; "exclude": {field: value(s)}, cases
+        left out)
     target.check(value) -> dict
         {"target", "what", "value", "op", "threshold", "met", "margin"}
         (margin: log of the distance to the threshold, > 0 when met; on a
@@ -54,6 +55,14 @@ class Target:
                 if want in (case.variant or ""):
                     return False
                 continue
+            if field == "exclude":
+                # {field: value or [values]}: cases the target leaves out
+                # (e.g. lru itself in "every policy against lru's").
+                for f, v in want.items():
+                    if getattr(case, f) in (v if isinstance(v, list)
+                                            else [v]):
+                        return False
+                continue
             have = getattr(case, field)
             wants = want if isinstance(want, list) else [want]
             if field == "dict":
@@ -96,7 +105,10 @@ def load(path=TARGETS_JSON):
             raise TargetsError(f"{path}: target {t.get('id')}: op must be "
                                f"'>=' or '<='")
         unknown = set(t.get("where", {})) - set(_RECORD_FIELDS) \
-            - {"variant_excludes"}
+            - {"variant_excludes", "exclude"}
+        unknown |= {f"exclude.{f}" for f in
+                    t.get("where", {}).get("exclude", {})
+                    if f not in _RECORD_FIELDS}
         if unknown:
             raise TargetsError(f"{path}: target {t['id']}: unknown where "
                                f"field(s) {sorted(unknown)}")

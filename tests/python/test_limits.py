@@ -153,6 +153,28 @@ class VersusLruTest(unittest.TestCase):
             list(Fixture(fifo_bytes=41.0).rows(ts).values()), ts)}
         self.assertEqual(targets_mod.status(s["bytes_vs_lru"]), "not met")
 
+    def test_lru_itself_is_neither_checked_nor_missing(self):
+        ts = [t for t in targets_mod.load()
+              if t.id in ("hit_vs_lru", "put_vs_lru", "bytes_vs_lru")]
+        rows = Fixture().rows(ts)
+        for name in (GET.format(p="lru", k="hcek", n=1 << 20),
+                     PUT.format(p="lru", k="hcek", n=1 << 20)):
+            self.assertEqual(rows[name]["checks"], [], name)
+            self.assertEqual(rows[name]["missing"], [], name)
+
+    def test_exclude_names_a_record_field(self):
+        with tempfile.NamedTemporaryFile("w", suffix=".json",
+                                         delete=False) as f:
+            f.write('{"targets": [{"id": "t2", "text": "t", "where": '
+                    '{"exclude": {"colour": "red"}}, "metric": "m", '
+                    '"op": "<=", "threshold": 1}]}')
+        try:
+            with self.assertRaisesRegex(targets_mod.TargetsError,
+                                        "t2.*exclude.colour"):
+                targets_mod.load(f.name)
+        finally:
+            os.unlink(f.name)
+
     def test_equal_or_smaller_bytes_are_checked_not_dropped(self):
         ts = [t for t in targets_mod.load() if t.id == "bytes_vs_lru"]
         for b in (24.0, 20.0):
