@@ -13,6 +13,12 @@ namespace evictlab::bench {
 
 // Registers BM_UpdateOnGet/* and BM_UpdateOnPut/* for the given sizes.
 void register_cache_benchmarks(const std::vector<std::size_t>& entries);
+// Registers the fresh-key cases of BM_UpdateOnGet (`.../key:fresh`,
+// fresh_key_benchmarks.cc) for the given sizes.
+void register_fresh_key_benchmarks(const std::vector<std::size_t>& entries);
+// Registers BM_Request/* (request_benchmarks.cc) for those of the given sizes
+// that are 2^10 or 2^14.
+void register_request_benchmarks(const std::vector<std::size_t>& entries);
 // Registers BM_GetSize/*.
 void register_get_size_benchmarks();
 // Registers BM_MemoryFloor/* for the given sizes.

@@ -87,6 +87,8 @@ int main(int argc, char** argv) {
 
   evictlab::bench::register_get_size_benchmarks();
   evictlab::bench::register_cache_benchmarks(entries);
+  evictlab::bench::register_fresh_key_benchmarks(entries);
+  evictlab::bench::register_request_benchmarks(entries);
   evictlab::bench::register_memory_floor_benchmarks(entries);
   evictlab::bench::register_simulate_benchmarks(shared);
   evictlab::bench::register_concurrent_benchmarks(entries);

@@ -49,6 +49,11 @@ if [[ $profile == quick ]]; then
                 bytearray:hstr disk:hcek)
   cross=1; gate_subset='/kvobj/|^BM_GetSize/'
   sim_reps=1; sim_min_time=0.05
+  # Issue 14's families, a subset: the fresh-key hit of lru (every key
+  # kind and size) and the request of 32 chunks with half hits (every
+  # policy, 2^10 and 2^14); the Python side the same requests.
+  fresh_policies="lru"; request_variants="chunks:32/hits:0\\.5"
+  py_request_variants="--request-variants chunks:32/hits:0.5"
 else
   small="1024,4096,16384,65536"; large=(262144 1048576 4194304)
   py_entries="1024,4096,16384,65536,262144,1048576,4194304"
@@ -59,6 +64,8 @@ else
   done
   cross=0; gate_subset=''
   sim_reps=$reps; sim_min_time=$min_time
+  fresh_policies="[^/]+"; request_variants="chunks:[0-9]+/hits:[0-9.]+"
+  py_request_variants=""
 fi
 
 scripts/deps.sh
@@ -84,6 +91,11 @@ if ((cross)); then
 else
   cache_cases="[^/]+/dict:[^/]+"
 fi
+# The shared-key gets and the puts (and their cache: cases), without the
+# fresh-key gets (`dist:uniform/key:fresh`), which have their own pattern.
+ops="[^/]+/[^/]+/entries:[0-9]+/(dist:(uniform|zipf)(/cache:|$)|evictions:|status:)"
+fresh="^BM_UpdateOnGet/$fresh_policies/dict:$default_dict/kvobj/[^/]+/entries:[0-9]+/dist:uniform/key:fresh\$"
+requests="^BM_Request/[^/]+/dict:$default_dict/kvobj/[^/]+/entries:[0-9]+/$request_variants\$"
 
 bench() {  # bench NAME ENTRIES FILTER [REPS MIN_TIME]
   local name=$1 entries=$2 filter=$3 t0=$SECONDS
@@ -114,14 +126,16 @@ start=$SECONDS
 # deliberately, the 32 cases of SynchronizedCache and ShardedCache from 1 and
 # 2 threads (`cache:...callers:N`, registered up to 2^16 only: ~17 s of wall
 # time in the quick profile; docs/CONCURRENCY.md).
-bench small "$small" "^BM_UpdateOn(Get|Put)/$cache_cases/|^BM_GetSize/|^BM_MemoryFloor/"
+# The requests (2^10 and 2^14 only) and the fresh-key hits join it.
+bench small "$small" "^BM_UpdateOn(Get|Put)/$cache_cases/$ops|$fresh|$requests|^BM_GetSize/|^BM_MemoryFloor/"
 # Large caches: one process per KV kind x key kind, interleaving the
 # policy x dict cases over caches built once; the floor on its own.
 for n in "${large[@]}"; do
-  bench "floor_$n" "$n" "^BM_MemoryFloor/entries:$n\$"
+  bench "floor_$n" "$n" "^BM_MemoryFloor/entries:$n(/|\$)"
   for group in "${large_groups[@]}"; do
     kv=${group%%:*} key=${group##*:}
-    bench "${kv}_${key}_$n" "$n" "^BM_UpdateOn(Get|Put)/$cache_cases/$kv/$key/entries:$n/"
+    fresh_n="^BM_UpdateOnGet/$fresh_policies/dict:$default_dict/$kv/$key/entries:$n/dist:uniform/key:fresh\$"
+    bench "${kv}_${key}_$n" "$n" "^BM_UpdateOn(Get|Put)/$cache_cases/$kv/$key/entries:$n/(dist:(uniform|zipf)(/cache:|$)|evictions:|status:)|$fresh_n"
   done
 done
 # Whole-trace replays (BM_Simulate: every simulator policy x shipped and
@@ -134,7 +148,7 @@ echo "   C++ suite: $((SECONDS - start)) s"
 if ((python)); then
   start=$SECONDS
   echo "-- Python model of the original (python3-torch)"
-  scripts/pybench --entries "$py_entries" \
+  scripts/pybench --entries "$py_entries" $py_request_variants \
     --repetitions "$reps" --max-seconds "$py_budget" --out "$run_dir/python.json"
   echo "   Python model: $((SECONDS - start)) s"
 fi

@@ -6,6 +6,7 @@
 #include <utility>
 #include <vector>
 
+#include "bench/common/hit_lines.h"
 #include "bench/common/workload.h"
 #include "evictlab/registry.h"
 #include "nlohmann/json.hpp"
@@ -115,15 +116,25 @@ void print_case_list() {
   json cases = json::array();
   for (const Registered& r : all_cases()) {
     const Case& c = r.record;
-    cases.push_back(
-        {{"name", c.name()},
-         {"family", c.family},
-         {"policy", or_null(c.policy)},
-         {"dict", or_null(c.dict)},
-         {"kv", or_null(c.kv)},
-         {"key", or_null(c.key)},
-         {"entries", c.entries == 0 ? json(nullptr) : json(c.entries)},
-         {"variant", c.variant}});
+    json record = {
+        {"name", c.name()},
+        {"family", c.family},
+        {"policy", or_null(c.policy)},
+        {"dict", or_null(c.dict)},
+        {"kv", or_null(c.kv)},
+        {"key", or_null(c.key)},
+        {"entries", c.entries == 0 ? json(nullptr) : json(c.entries)},
+        {"variant", c.variant}};
+    // The lines a hit touches (hit_lines.h): which independent-access
+    // BM_MemoryFloor the tools divide this hit by.
+    if (c.family == "UpdateOnGet") {
+      int lines = 0;
+      with_policy_named(c.policy, [&](auto p) {
+        lines = hit_lines(c.dict, decltype(p)::kTraits);
+      });
+      record["hit_lines"] = lines > 0 ? json(lines) : json(nullptr);
+    }
+    cases.push_back(std::move(record));
   }
   doc["cases"] = std::move(cases);
   std::fputs(doc.dump(1).c_str(), stdout);

@@ -627,7 +627,7 @@
       renderContext(run, "(ratios below are from this run)");
       main.appendChild(el("div", {class: "toolbar"},
         runSelect(run, function (r) { run = r; setHash({run: r.id === latest.id ? null : r.id}); draw(); }),
-        el("span", {class: "muted"}, "speed-up = other / this (higher is better); /floor, ×field_read, ×kvobj, ×get = this / reference (lower is better); medians of repetitions; the same derivation as summary.md")));
+        el("span", {class: "muted"}, "speed-up = other / this (higher is better); /floor (dependent; 'ind.': the independent-access floor of the hit's lines), ×field_read, ×kvobj, ×get = this / reference (lower is better); medians of repetitions; the same derivation as summary.md")));
       var sum = D.summary[run.id] || [];
       var st = el("table", {class: "data targets", id: "target-table"}, el("thead", null, el("tr", null,
         el("th", null, "target (targets.json)"), el("th", null, "status"), el("th", null, "worst case"))));
@@ -660,6 +660,8 @@
         if (r.ratio_to_field_read != null) ref.push(el("div", null, cellX(r.ratio_to_field_read) + " field_read"));
         if (r.ratio_to_kvobj != null) ref.push(el("div", null, cellX(r.ratio_to_kvobj) + " kvobj"));
         if (r.ratio_to_get != null) ref.push(el("div", null, cellX(r.ratio_to_get) + " UpdateOnGet"));
+        if (r.ratio_to_lru != null) ref.push(el("div", null, cellX(r.ratio_to_lru) + " lru"));
+        if (typeof r.bytes_over_lru === "number") ref.push(el("div", null, (r.bytes_over_lru >= 0 ? "+" : "") + sig(r.bytes_over_lru, 3) + " B over lru"));
         var prof = profileByCase[r.name];
         tb.appendChild(el("tr", {"data-case": r.name, class: [fail ? "fail" : "", r.name === state["case"] ? "selected" : ""].join(" ").trim() || null},
           el("td", {class: "mono"}, el("a", {href: caseLink("history.html", r.name), title: "history"}, caseText(r.name)),
@@ -669,7 +671,7 @@
             el("td", {class: "num"}, cellNs(r.python_median_ns)),
             el("td", {class: "num"}, cellX(r.speedup_vs_python)),
             el("td", {class: "num"}, cellX(r.speedup_vs_naive)),
-            el("td", {class: "num"}, cellX(r.ratio_to_floor)),
+            el("td", {class: "num"}, r.ratio_to_ind_floor != null ? [el("div", {title: "÷ the dependent floor (one cache-missing load)"}, cellX(r.ratio_to_floor)), el("div", {title: "÷ the independent-access floor of the lines this hit touches"}, cellX(r.ratio_to_ind_floor) + " ind.")] : cellX(r.ratio_to_floor)),
             el("td", {class: "num"}, ref.length ? ref : "–"),
             el("td", {class: "num"}, r.bytes_per_entry == null ? "–" : sig(r.bytes_per_entry, 3)),
             el("td", {class: "num ir"}, fmtCount(r.ir_per_op)),

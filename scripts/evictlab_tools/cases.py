@@ -47,9 +47,16 @@ import re
 import sys
 
 SCHEMA = "evictlab.cases/1"
-FAMILIES = ("GetSize", "UpdateOnGet", "UpdateOnPut", "MemoryFloor",
-            "Simulate", "SimulateFloor")
+FAMILIES = ("GetSize", "UpdateOnGet", "UpdateOnPut", "Request",
+            "MemoryFloor", "Simulate", "SimulateFloor")
 CACHE_FAMILIES = ("UpdateOnGet", "UpdateOnPut")   # the ones with policy/dict
+# One whole request of a serving engine (BM_Request: build keys, prefix
+# lookup, touches, puts): named like the cache families (policy, dict, kv,
+# key, entries, then chunks:<N>/hits:<f>), but a cost per request, not per
+# operation, so the tools keep it out of the per-operation views.
+REQUEST_FAMILIES = ("Request",)
+# The families whose names carry policy/dict:<dict>/kv/key.
+KEYED_FAMILIES = CACHE_FAMILIES + REQUEST_FAMILIES
 # Whole-trace replays (BM_Simulate/<policy>/trace:<t>/cache:<c>): a policy,
 # no dict (the simulator's own); their floor has neither.
 SIM_FAMILIES = ("Simulate", "SimulateFloor")
@@ -90,6 +97,10 @@ class Case:
     key: str = None
     entries: int = None
     variant: str = ""
+    # UpdateOnGet: the cache lines a hit touches (the case list's
+    # "hit_lines", bench/common/hit_lines.h), whose independent-access
+    # BM_MemoryFloor the tools divide the hit by; None when not listed.
+    hit_lines: int = dataclasses.field(default=None, compare=False)
 
     @property
     def params(self):
@@ -165,7 +176,7 @@ def parse_name(name):
     family = parts[0][3:] if parts[0].startswith("BM_") else parts[0]
     rest = parts[1:]
     f = {}
-    if family in CACHE_FAMILIES and len(rest) >= 4 \
+    if family in KEYED_FAMILIES and len(rest) >= 4 \
             and rest[1].startswith("dict:"):
         f["policy"], f["dict"] = rest[0], rest[1][len("dict:"):]
         f["kv"], f["key"] = rest[2], rest[3]
@@ -187,7 +198,7 @@ def format_name(case):
     """The benchmark name of a record (docs/CASES.md "Names"): the inverse of
     parse_name for today's names."""
     parts = ["BM_" + case.family]
-    if case.family in CACHE_FAMILIES:
+    if case.family in KEYED_FAMILIES:
         parts += [case.policy, "dict:" + case.dict, case.kv, case.key]
     elif case.kv:
         parts.append(case.kv)

@@ -694,7 +694,10 @@ def chart_specs(run, ax):
             if not isinstance(e, int) or e <= 0:
                 continue
             if c.family == "MemoryFloor" and src == "cpp":
-                floor[e] = (name, res)
+                # The chart's reference is the dependent floor; the
+                # independent-access floors are per hit (ratio table).
+                if not c.variant:
+                    floor[e] = (name, res)
                 continue
             if c.family not in cases_mod.CACHE_FAMILIES:
                 continue

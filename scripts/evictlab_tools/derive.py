@@ -27,7 +27,9 @@ entries, variant, and "case": the cases.Case), then:
                        the repetitions' median); cpp_min_ns, cpp_max_ns, n
   python_median_ns     the Python model's case (rows of the default dict and
                        GetSize; hstr/hcek are matched with the model's
-                       str/cek, whose str caches its hash as HashedKey does);
+                       str/cek, whose str caches its hash as HashedKey does;
+                       Request rows of the policies the model's KV request
+                       loop has, pymodel.kv_policies);
   speedup_vs_python    Python ns / C++ ns
   naive_median_ns      the same case over dict:naive (rows of other dicts)
   speedup_vs_naive     naive ns / this case's ns
@@ -35,6 +37,15 @@ entries, variant, and "case": the cases.Case), then:
                        this ns / floor ns (UpdateOnGet); for Simulate, the
                        BM_SimulateFloor of the same trace and cache size
                        (ns per whole-trace iteration)
+  ind_floor_ns, ratio_to_ind_floor   UpdateOnGet: the independent-access
+                       floor of the lines the hit touches (the case's
+                       hit_lines: BM_MemoryFloor/entries:<n>/
+                       access:independent/lines:<k>) and this ns / its ns
+  lru_median_ns, ratio_to_lru   UpdateOnGet dist:uniform and UpdateOnPut
+                       evictions:1 of a policy other than lru: the same
+                       case under lru (same dict, kv, key, entries) and
+                       this ns / lru's ns
+  bytes_over_lru       those UpdateOnGet rows: bytes_per_entry minus lru's
   get_median_ns, ratio_to_get   the same cache's UpdateOnGet dist:uniform
                        and put ns / get ns (UpdateOnPut evictions:1)
   ratio_to_field_read  GetSize ns / GetSize/field_read ns (GetSize kinds)
@@ -61,6 +72,14 @@ import os
 
 from . import cases, gbench, targets as targets_mod
 from .pymodel import POLICIES as PYTHON_POLICIES
+from .pymodel.kv_policies import POLICIES as _KV_POLICIES
+
+# The policies of the Python model's request loop (BM_Request on the Python
+# side: LMCache v1 / vLLM-shaped policies, pymodel/kv_policies.py).
+PYTHON_REQUEST_POLICIES = tuple(_KV_POLICIES)
+LRU = "lru"    # the reference every policy is compared with
+# The variants compared with lru's same case.
+VS_LRU_VARIANTS = {"UpdateOnGet": "dist:uniform", "UpdateOnPut": "evictions:1"}
 
 NA = "n/a"
 ERROR = "error"
@@ -74,7 +93,8 @@ COLUMNS = ["name", "family", "policy", "dict", "kv", "key", "entries",
            "floor_ns", "ratio_to_floor", "get_median_ns", "ratio_to_get",
            "ratio_to_field_read", "ratio_to_kvobj", "bytes_per_entry",
            "python_bytes_per_entry", "ir_per_op", "est_cycles_per_op",
-           "req_per_s", "miss_ratio"]
+           "req_per_s", "miss_ratio", "ind_floor_ns", "ratio_to_ind_floor",
+           "lru_median_ns", "ratio_to_lru", "bytes_over_lru"]
 
 
 @dataclasses.dataclass
@@ -151,6 +171,8 @@ def _python_index(python):
 def _python_applies(c, default_dict):
     if c.family == "GetSize":
         return "dispatch" not in c.params
+    if c.family in cases.REQUEST_FAMILIES:
+        return c.dict == default_dict and c.policy in PYTHON_REQUEST_POLICIES
     return (c.family in cases.CACHE_FAMILIES and c.dict == default_dict
             and c.policy in PYTHON_POLICIES)
 
@@ -199,6 +221,27 @@ def rows(run, targets=None):
             r["floor_ns"] = _median(cpp, cases.format_name(cases.Case(
                 "", "MemoryFloor", entries=c.entries)))
             r["ratio_to_floor"] = _ratio(this, r["floor_ns"])
+            if c.hit_lines:
+                r["ind_floor_ns"] = _median(cpp, independent_floor_name(
+                    c.entries, c.hit_lines))
+                r["ratio_to_ind_floor"] = _ratio(this, r["ind_floor_ns"])
+        # Against lru's same case
+        if c.policy is not None and c.policy != LRU \
+                and VS_LRU_VARIANTS.get(c.family) == c.variant:
+            lru = c.with_fields(policy=LRU)
+            r["lru_median_ns"] = _median(cpp, lru.name)
+            r["ratio_to_lru"] = _ratio(this, r["lru_median_ns"])
+            if c.family == "UpdateOnGet":
+                mine = r["bytes_per_entry"]
+                res_lru = cpp.get(lru.name)
+                theirs = res_lru.counters.get("bytes_per_entry") \
+                    if res_lru is not None and res_lru.error is None else None
+                if isinstance(mine, (int, float)) and \
+                        isinstance(theirs, (int, float)):
+                    r["bytes_over_lru"] = float(mine - theirs)
+                else:
+                    r["bytes_over_lru"] = ERROR if res.error is not None \
+                        or (res_lru is not None and res_lru.error) else NA
         # Whole-trace replays: speed, miss ratio, and the lookup-only floor
         if c.family in cases.SIM_FAMILIES:
             for col, counter in (("req_per_s", "items_per_second"),
@@ -231,6 +274,13 @@ def rows(run, targets=None):
         r["missing"] = [x for x in checks if "met" not in x]
         out.append(r)
     return out
+
+
+def independent_floor_name(entries, lines):
+    """The independent-access floor of `lines` cache lines at `entries`."""
+    return cases.format_name(cases.Case(
+        "", "MemoryFloor", entries=entries,
+        variant=f"access:independent/lines:{lines}"))
 
 
 def rows_for_dir(run_dir):

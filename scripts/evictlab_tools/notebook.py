@@ -13,7 +13,7 @@ under DIR/runs/). A table is written as
 KINDs (all from derive.rows, targets from targets.json):
   headline   lru on the default dict, kvobj: get (uniform) and put (1
              eviction) per key and size: C++ ns, Python ns, ×Python, ×naive,
-             ÷floor                                         (run=)
+             ÷floor, ÷ind. floor (the independent-access floor) (run=)
   dicts      lru, kvobj, hashed keys: ns per dict of the run, the floor,
              Python, and each other dict ÷ the default       (run=)
   targets    every target's worst case and status per run, newest first
@@ -107,7 +107,7 @@ def render(kind, args, load_run):
     rows = derive.rows(run)
     if kind == "headline":
         return md_table(["op", "key", "entries", "C++ ns", "Python ns",
-                         "×Python", "×naive", "÷floor"],
+                         "×Python", "×naive", "÷floor", "÷ind. floor"],
                         headline(rows, run.case_list.default_dict))
     if kind == "dicts":
         return dicts_table(rows, run.case_list)

@@ -8,6 +8,17 @@ derive compares these cases with the C++ default dict's):
 
   BM_GetSize/...                                   the size rule
   BM_UpdateOnGet/<policy>/dict:pydict/<kv>/<key>/entries:<n>/dist:<uniform|zipf>
+  BM_UpdateOnGet/<policy>/dict:pydict/kvobj/<key>/entries:<n>/dist:uniform/key:fresh
+      each lookup builds a new key from its parts (a CacheEngineKey
+      dataclass, or its to_string() text, as LMCache builds one per chunk),
+      then `if key in d: evictor.update_on_get(key, d)`
+  BM_Request/<policy>/dict:pydict/kvobj/cek/entries:<n>/chunks:<N>/hits:<f>
+      one request (bench/request_benchmarks.cc): N new CacheEngineKey
+      dataclasses, then the KV request loop of pymodel/kv_replay.py (longest
+      resident prefix, touches in reverse, stores with the request's keys
+      protected) over the LMCache v1 / vLLM-shaped policies of
+      pymodel/kv_policies.py (--request-policies); cache sizes 2^10 and
+      2^14 of --entries; a block is 512 bytes, the cache n blocks
   BM_UpdateOnPut/<policy>/dict:pydict/<kv>/<key>/entries:<n>/evictions:<0|1|8>
   BM_UpdateOnPut/<policy>/dict:pydict/<kv>/<key>/entries:<n>/status:illegal
 
@@ -81,6 +92,7 @@ import torch
 
 from . import cases, context as context_mod
 from .pymodel import POLICIES
+from .pymodel import kv_policies, kv_replay
 from .pymodel.lmcache_evictor import (CacheEngineKey, DiskCacheMetadata,
                                       DummyEvictor, KVObj, LRUEvictor,
                                       PutStatus)
@@ -103,6 +115,14 @@ CALLER_BUILD = 4096          # cache keys inserted put by put (see Group)
 
 KVS = ("tensor", "bytearray", "kvobj", "disk")
 KEYS = ("str", "cek")
+WORLD_SIZE, WORKER_ID = 1, 0
+# BM_Request (bench/request_benchmarks.cc): cache sizes, chunks per request,
+# and the prefix-hit fractions as the names spell them.
+REQUEST_ENTRIES = (1024, 16384)
+REQUEST_CHUNKS = (8, 32, 128)
+REQUEST_HITS = (("0", 0.0), ("0.5", 0.5), ("1", 1.0))
+REQUEST_KV = "kvobj"
+_ZEROS48 = "0" * 48
 DTYPES = OrderedDict([
     ("float16", torch.float16), ("bfloat16", torch.bfloat16),
     ("float32", torch.float32), ("float64", torch.float64),
@@ -276,6 +296,38 @@ def time_get(fn, keys, d):
     t1 = _pc()
     c1 = _tt()
     return t1 - t0, c1 - c0
+
+
+def time_fresh_get(fn, hashes, d, key_kind):
+    """Each op builds its key from the parts, then contains + update_on_get
+    (LMCache's local backend: `if key in dict: evictor.update_on_get(...)`).
+    Returns (real_ns, cpu_ns, misses)."""
+    fmt, model, ws, wid = FMT, MODEL, WORLD_SIZE, WORKER_ID
+    misses = 0
+    if key_kind == "cek":
+        cek = CacheEngineKey
+        c0 = _tt()
+        t0 = _pc()
+        for h in hashes:
+            k = cek(fmt, model, ws, wid, h)
+            if k in d:
+                fn(k, d)
+            else:
+                misses += 1
+        t1 = _pc()
+        c1 = _tt()
+    else:
+        c0 = _tt()
+        t0 = _pc()
+        for h in hashes:
+            k = f"{fmt}@{model}@{ws}@{wid}@{h}"
+            if k in d:
+                fn(k, d)
+            else:
+                misses += 1
+        t1 = _pc()
+        c1 = _tt()
+    return t1 - t0, c1 - c0, misses
 
 
 def time_put_recycle(upd, d, size, keys, obj):
@@ -480,6 +532,109 @@ class GetCase(Case):
 
     def post(self):
         self.g.expect_full("after timing")
+
+
+class FreshGetCase(GetCase):
+    """GetCase with a key built from its parts per lookup (never the stored
+    object): the hash is computed and the fields compared on every hit."""
+
+    def check(self):
+        super().check()
+        n_prefix = len(f"{FMT}@{MODEL}@{WORLD_SIZE}@{WORKER_ID}@")
+        if self.g.key == "cek":
+            self.hashes = [k.chunk_hash for k in self.keys]
+        else:
+            self.hashes = [k[n_prefix:] for k in self.keys]
+        d = self.g.d
+        # The built keys equal the stored ones and are new objects.
+        real, cpu, misses = time_fresh_get(lambda k, d: None,
+                                           self.hashes[:CHECK_OPS], d,
+                                           self.g.key)
+        check(misses == 0, f"{misses} keys built from their parts missed")
+        k0 = (CacheEngineKey(FMT, MODEL, WORLD_SIZE, WORKER_ID,
+                             self.hashes[0]) if self.g.key == "cek"
+              else f"{FMT}@{MODEL}@{WORLD_SIZE}@{WORKER_ID}@{self.hashes[0]}")
+        check(k0 == self.keys[0] and k0 is not self.keys[0],
+              "a key built from its parts is not a new equal key")
+        self.g.expect_full("fresh-key check")
+
+    def run(self, iters):
+        fn, d, hs = self.ev.update_on_get, self.g.d, self.hashes
+        real = cpu = done = 0
+        while done < iters:
+            a = self.pos
+            b = min(len(hs), a + (iters - done))
+            chunk = hs if (a == 0 and b == len(hs)) else hs[a:b]
+            r, c, misses = time_fresh_get(fn, chunk, d, self.g.key)
+            check(misses == 0, f"{misses} fresh-key lookups missed")
+            real, cpu, done = real + r, cpu + c, done + (b - a)
+            self.pos = b % len(hs)
+        return real, cpu, done
+
+
+class RequestCase(Case):
+    """One request of `chunks` chunks whose first round(f * chunks) are the
+    same resident prefix every time (bench/request_benchmarks.cc's
+    workload): build the keys, then kv_replay.replay's request loop. The
+    other chunks are new content: their hash is a running counter in 16
+    hex digits and 48 zeros, written per chunk as the C++ side writes it."""
+
+    def __init__(self, name, policy, n, chunks, fraction):
+        super().__init__(name)
+        self.policy_name, self.n, self.chunks = policy, n, chunks
+        self.prefix = int(round(fraction * chunks))
+        self.block = kv_replay.BLOCK_TOKENS          # bytes, 1 per token
+        self.hashes = chunk_hashes(0, chunks + n)
+        self.policy = kv_policies.make_policy(policy, n * self.block)
+        self.prefix_hashes = self.hashes[:self.prefix]
+        self.m = 0
+        filler = [CacheEngineKey(FMT, MODEL, WORLD_SIZE, WORKER_ID, h)
+                  for h in self.hashes[chunks:]]
+        c = kv_replay.replay([(filler, n * self.block)], self.policy)
+        check(c["n_store"] == n and len(self.policy.resident) == n,
+              f"filling: {c['n_store']} stores, "
+              f"{len(self.policy.resident)} resident")
+
+    def _request_keys(self):
+        a = self.m
+        b = self.m = a + self.chunks - self.prefix
+        cek, fmt, model = CacheEngineKey, FMT, MODEL
+        ws, wid = WORLD_SIZE, WORKER_ID
+        keys = [cek(fmt, model, ws, wid, h) for h in self.prefix_hashes]
+        keys += [cek(fmt, model, ws, wid, f"{m:016x}{_ZEROS48}")
+                 for m in range(a, b)]
+        return keys
+
+    def check(self):
+        length = self.chunks * self.block
+        kv_replay.replay([(self._request_keys(), length)], self.policy)
+        keys = self._request_keys()
+        c = kv_replay.replay([(keys, length)], self.policy)
+        miss = self.chunks - self.prefix
+        check(c["n_block_hit"] == self.prefix and c["n_store"] == miss
+              and c["n_evict"] == miss and c["n_store_failure"] == 0,
+              f"request: {c['n_block_hit']} hits (want {self.prefix}), "
+              f"{c['n_store']} stores, {c['n_evict']} evictions "
+              f"(want {miss})")
+        res = self.policy.resident
+        check(len(res) == self.n and all(k in res for k in keys),
+              f"request: {len(res)} resident (cache {self.n}), or a key of "
+              f"the request is not resident")
+
+    def run(self, iters):
+        replay, policy = kv_replay.replay, self.policy
+        length = self.chunks * self.block
+        make = self._request_keys
+        hits = 0
+        c0 = _tt()
+        t0 = _pc()
+        for _ in range(iters):
+            hits += replay([(make(), length)], policy)["n_block_hit"]
+        t1 = _pc()
+        c1 = _tt()
+        check(hits == self.prefix * iters,
+              f"{hits} hits in {iters} requests (want {self.prefix} each)")
+        return t1 - t0, c1 - c0, iters
 
 
 class PutEvict1Case(Case):
@@ -743,6 +898,9 @@ def group_case_names(policy_list, kv, key, n):
         for dist in ("uniform", "zipf"):
             out.append(("get:" + dist, p, case_name(
                 "UpdateOnGet", p, kv, key, n, f"dist:{dist}")))
+        if kv == "kvobj":
+            out.append(("get:fresh", p, case_name(
+                "UpdateOnGet", p, kv, key, n, "dist:uniform/key:fresh")))
     if "dummy" in policy_list:
         # Like the C++ suite: no evictions:8 or status:illegal for the dummy,
         # which never evicts nor rejects.
@@ -791,7 +949,28 @@ def make_getsize_case(name, cache):
     raise ValueError(name)
 
 
+def request_names(policies, entries, variants=None):
+    """(name, policy, n, chunks, fraction) of the BM_Request cases: cache
+    sizes of `entries` that are REQUEST_ENTRIES; `variants` (a set of
+    "chunks:N/hits:f") limits them, None is all."""
+    out = []
+    for n in entries:
+        if n not in REQUEST_ENTRIES:
+            continue
+        for p in policies:
+            for chunks in REQUEST_CHUNKS:
+                for spelled, f in REQUEST_HITS:
+                    v = f"chunks:{chunks}/hits:{spelled}"
+                    if variants is not None and v not in variants:
+                        continue
+                    out.append((case_name("Request", p, REQUEST_KV, "cek", n,
+                                          v), p, n, chunks, f))
+    return out
+
+
 def make_group_case(kind, policy, name, g, data, positions):
+    if kind == "get:fresh":
+        return FreshGetCase(name, g, policy, positions["uniform"])
     if kind.startswith("get:"):
         return GetCase(name, g, policy, positions[kind[4:]])
     if kind == "put1":
@@ -984,6 +1163,14 @@ def main(argv=None):
                          "(default 1024,16384,262144,1048576)")
     ap.add_argument("--policies", default="lru,dummy",
                     help="comma-separated: lru, dummy (default both)")
+    ap.add_argument("--request-policies", default=",".join(
+                        kv_policies.POLICIES),
+                    help="comma-separated policies of BM_Request (the "
+                         "KV models': " + ", ".join(kv_policies.POLICIES)
+                         + "; default all; empty: none)")
+    ap.add_argument("--request-variants", default=None,
+                    help="comma-separated chunks:N/hits:f of BM_Request "
+                         "(default all nine)")
     ap.add_argument("--out", default=None, help="JSON file (default stdout)")
     ap.add_argument("--max-seconds", type=float, default=230.0,
                     help="time budget for the cases; groups that would "
@@ -998,6 +1185,19 @@ def main(argv=None):
     for p in policies:
         if p not in POLICIES:
             ap.error(f"unknown policy {p!r}; the model has {POLICIES}")
+    request_policies = [p for p in args.request_policies.split(",") if p]
+    for p in request_policies:
+        if p not in kv_policies.POLICIES:
+            ap.error(f"--request-policies: unknown policy {p!r}; the KV "
+                     f"models have {tuple(kv_policies.POLICIES)}")
+    request_variants = None
+    if args.request_variants is not None:
+        request_variants = {v for v in args.request_variants.split(",") if v}
+        known = {f"chunks:{c}/hits:{h}" for c in REQUEST_CHUNKS
+                 for h, _ in REQUEST_HITS}
+        for v in sorted(request_variants - known):
+            ap.error(f"--request-variants: {v!r} is not one of "
+                     f"{', '.join(sorted(known))}")
     if args.large_repetitions is None:
         args.large_repetitions = (min(args.repetitions, 2)
                                   if args.repetitions >= 3
@@ -1011,6 +1211,8 @@ def main(argv=None):
                 else args.repetitions)
 
     gs_names = [nm for nm in getsize_names() if sel(nm)]
+    req_plan = [r for r in request_names(request_policies, args.entries,
+                                         request_variants) if sel(r[0])]
     plan = []   # (n, kv, key, [(kind, policy, name)])
     # kvobj first at every size: it is the headline's KV kind, so when the
     # --max-seconds budget cuts a large size short, it cuts the others.
@@ -1025,6 +1227,8 @@ def main(argv=None):
     if args.list:
         for nm in gs_names:
             print(nm)
+        for r in req_plan:
+            print(r[0])
         for _, _, _, cs in plan:
             for c in cs:
                 print(c[2])
@@ -1048,13 +1252,32 @@ def main(argv=None):
     budget = args.max_seconds if args.max_seconds and args.max_seconds > 0 \
         else math.inf
     print(f"pybench: {len(gs_names)} GetSize cases, "
-          f"{sum(len(c[3]) for c in plan)} cache cases, budget "
+          f"{sum(len(c[3]) for c in plan)} cache cases, "
+          f"{len(req_plan)} request cases, budget "
           f"{budget:.0f} s", file=sys.stderr)
 
     cache = {}
     for nm in gs_names:
         runner.run_case(make_getsize_case(nm, cache), args.repetitions)
     cache.clear()
+
+    # Requests first: their caches are small (2^10, 2^14), and a budget cut
+    # should fall on the largest cache sizes of the groups below.
+    for name, p, n, chunks, f in req_plan:
+        reps = reps_for(n)
+        if runner.elapsed() + reps * args.min_time * 1.5 > budget:
+            runner.error(name, f"skipped: --max-seconds {budget:g} would be "
+                               f"exceeded", reps)
+            runner.skipped.append(name)
+            continue
+        try:
+            case = RequestCase(name, p, n, chunks, f)
+        except CaseError as e:
+            runner.error(name, f"cache build failed: {e}", reps)
+            continue
+        runner.run_case(case, reps)
+        del case
+    gc.freeze()
 
     # Cost model for the budget, refined from measurements as we go: seconds
     # per case per repetition, and seconds per entry to build a group.

@@ -109,7 +109,8 @@ def headline(rows, default_dict):
                          md_ns(r["python_median_ns"]),
                          md_ratio(r["speedup_vs_python"]),
                          md_ratio(r["speedup_vs_naive"]),
-                         md_ratio(r["ratio_to_floor"])])
+                         md_ratio(r["ratio_to_floor"]),
+                         md_ratio(r["ratio_to_ind_floor"])])
     return body
 
 
@@ -151,6 +152,23 @@ def targets_table(rows, targets):
         missing = f"{len(t['missing'])} missing" if t["missing"] else ""
         body.append([t["text"], targets_mod.status(t), worst, missing])
     return body
+
+
+def md_e3(v):
+    """v / 10^3 (ns -> µs), or the cell's reason."""
+    return md_num(v / 1e3) if isinstance(v, float) else md_ns(v)
+
+
+def _request_vs_lru(r, sub):
+    """A request's time over lru's same request (same dict, kv, key,
+    entries, chunks and hits), from the rows of the table."""
+    if r["policy"] == derive.LRU:
+        return None
+    lru = r["case"].with_fields(policy=derive.LRU).name
+    other = next((x for x in sub if x["name"] == lru), None)
+    if other is None:
+        return derive.NA
+    return derive._ratio(r["cpp_median_ns"], other["cpp_median_ns"])
 
 
 def md_e6(v):
@@ -238,8 +256,21 @@ def family_table(family, sub):
                  md_ratio(r["speedup_vs_python"]),
                  md_ratio(r["ratio_to_field_read"])] for r in sub]
     elif family == "MemoryFloor":
-        hdr = ["entries", "C++ ns"]
-        body = [[r["entries"], md_ns(r["cpp_median_ns"])] for r in sub]
+        hdr = ["entries", "access", "lines", "C++ ns"]
+        body = [[r["entries"],
+                 r["case"].params.get("access", "dependent"),
+                 r["case"].params.get("lines", "1"),
+                 md_ns(r["cpp_median_ns"])] for r in sub]
+    elif family in cases.REQUEST_FAMILIES:
+        hdr = ["policy", "dict", "kv", "key", "entries", "chunks", "hits",
+               "C++ µs", "Python µs", "×Python", "÷lru"]
+        body = [[r["policy"] or "", r["dict"] or "", r["kv"] or "",
+                 r["key"] or "", r["entries"],
+                 r["case"].params.get("chunks", ""),
+                 r["case"].params.get("hits", ""),
+                 md_e3(r["cpp_median_ns"]), md_e3(r["python_median_ns"]),
+                 md_ratio(r["speedup_vs_python"]),
+                 md_ratio(_request_vs_lru(r, sub))] for r in sub]
     elif family == "Simulate":
         return simulate_table(sub)
     elif family == "SimulateFloor":
@@ -250,8 +281,9 @@ def family_table(family, sub):
     else:
         hdr = ["policy", "dict", "kv", "key", "entries", "variant", "C++ ns",
                "Python ns", "×Python", "naive ns", "×naive"]
-        hdr += ["floor ns", "÷floor"] if family == "UpdateOnGet" \
-            else ["÷get"]
+        hdr += ["floor ns", "÷floor", "ind. floor ns", "÷ind. floor"] \
+            if family == "UpdateOnGet" else ["÷get"]
+        hdr += ["÷lru"]
         body = []
         for r in sub:
             row = [r["policy"] or "", r["dict"] or "", r["kv"] or "",
@@ -261,9 +293,12 @@ def family_table(family, sub):
                    md_ns(r["naive_median_ns"]),
                    md_ratio(r["speedup_vs_naive"])]
             if family == "UpdateOnGet":
-                row += [md_ns(r["floor_ns"]), md_ratio(r["ratio_to_floor"])]
+                row += [md_ns(r["floor_ns"]), md_ratio(r["ratio_to_floor"]),
+                        md_ns(r["ind_floor_ns"]),
+                        md_ratio(r["ratio_to_ind_floor"])]
             else:
                 row += [md_ratio(r["ratio_to_get"])]
+            row += [md_ratio(r["ratio_to_lru"])]
             body.append(row)
     return hdr, body
 
@@ -278,8 +313,14 @@ def markdown(run, rows, targets):
               "C++ ns (default dict; hstr/hcek against the Python model's "
               "str/cek, whose str caches its hash as HashedKey does); ×naive "
               "= the same case over dict:naive ns / this case's ns; ÷floor = "
-              "UpdateOnGet ns / BM_MemoryFloor ns at the same entries; ÷get "
-              "= a one-eviction put / the same cache's uniform get.  Blank: "
+              "UpdateOnGet ns / BM_MemoryFloor ns at the same entries (one "
+              "dependent miss); ÷ind. floor = UpdateOnGet ns / the "
+              "independent-access floor of the lines the hit touches "
+              "(`BM_MemoryFloor/.../access:independent/lines:<k>`, k per "
+              "dict and policy in docs/PERFORMANCE.md); ÷get "
+              "= a one-eviction put / the same cache's uniform get; ÷lru = "
+              "this case / lru's same case.  Request times are µs per "
+              "whole request.  Blank: "
               "not applicable; n/a: missing; error: the case reported an "
               "error.", ""]
     lines += ["## Targets", ""]
@@ -290,7 +331,8 @@ def markdown(run, rows, targets):
               f"{HEADLINE_KV}", ""]
     if head:
         lines += md_table(["op", "key", "entries", "C++ ns", "Python ns",
-                           "×Python", "×naive", "÷floor"], head)
+                           "×Python", "×naive", "÷floor", "÷ind. floor"],
+                          head)
     else:
         lines.append(f"No {HEADLINE_POLICY}/{HEADLINE_KV} UpdateOnGet or "
                      "UpdateOnPut cases.")

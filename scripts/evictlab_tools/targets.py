@@ -2,15 +2,19 @@
 
     load(path=TARGETS_JSON) -> [Target]
     Target fields: id, text, where, metric, op (">=" or "<="), threshold,
-        unit
+        unit, linear (targets.json "scale": "linear": the metric is a
+        difference, e.g. bytes over lru's, which may be zero or negative;
+        the default scale is a ratio, which must be positive)
     target.applies(case, default_dict) -> bool
         whether the target holds this case (a cases.Case) to its threshold;
         `where` matches record fields (a list: any of; "dict": "default" is
         the case list's default dict; "variant_excludes": a substring the
-        variant must not contain)
+        variant must not contain; "exclude": {field: value(s)}, cases
+        left out)
     target.check(value) -> dict
         {"target", "what", "value", "op", "threshold", "met", "margin"}
-        (margin: log of the distance to the threshold, > 0 when met); with
+        (margin: log of the distance to the threshold, > 0 when met; on a
+        linear scale the distance over the threshold); with
         value None (an operand is missing from the run) only
         {"target", "what"}: reported as not checked, never dropped
     summary(rows, targets) -> [dict]
@@ -43,12 +47,21 @@ class Target:
     op: str
     threshold: float
     unit: str = ""
+    linear: bool = False
 
     def applies(self, case, default_dict):
         for field, want in self.where.items():
             if field == "variant_excludes":
                 if want in (case.variant or ""):
                     return False
+                continue
+            if field == "exclude":
+                # {field: value or [values]}: cases the target leaves out
+                # (e.g. lru itself in "every policy against lru's").
+                for f, v in want.items():
+                    if getattr(case, f) in (v if isinstance(v, list)
+                                            else [v]):
+                        return False
                 continue
             have = getattr(case, field)
             wants = want if isinstance(want, list) else [want]
@@ -60,13 +73,20 @@ class Target:
         return True
 
     def check(self, value):
-        if value is None or not isinstance(value, (int, float)) \
-                or value <= 0:
+        if value is None or isinstance(value, bool) \
+                or not isinstance(value, (int, float)) \
+                or not math.isfinite(value) \
+                or (value <= 0 and not self.linear):
             return {"target": self.id, "what": self.unit}
         met = value >= self.threshold if self.op == ">=" \
             else value <= self.threshold
-        margin = (math.log(value / self.threshold) if self.op == ">="
-                  else math.log(self.threshold / value))
+        if self.linear:
+            scale = abs(self.threshold) or 1.0
+            margin = ((value - self.threshold) if self.op == ">="
+                      else (self.threshold - value)) / scale
+        else:
+            margin = (math.log(value / self.threshold) if self.op == ">="
+                      else math.log(self.threshold / value))
         return {"target": self.id, "what": self.unit, "value": value,
                 "op": self.op, "threshold": self.threshold, "met": met,
                 "margin": margin}
@@ -85,13 +105,20 @@ def load(path=TARGETS_JSON):
             raise TargetsError(f"{path}: target {t.get('id')}: op must be "
                                f"'>=' or '<='")
         unknown = set(t.get("where", {})) - set(_RECORD_FIELDS) \
-            - {"variant_excludes"}
+            - {"variant_excludes", "exclude"}
+        unknown |= {f"exclude.{f}" for f in
+                    t.get("where", {}).get("exclude", {})
+                    if f not in _RECORD_FIELDS}
         if unknown:
             raise TargetsError(f"{path}: target {t['id']}: unknown where "
                                f"field(s) {sorted(unknown)}")
+        scale = t.get("scale", "ratio")
+        if scale not in ("ratio", "linear"):
+            raise TargetsError(f"{path}: target {t.get('id')}: scale must "
+                               f"be 'ratio' or 'linear'")
         out.append(Target(t["id"], t["text"], dict(t.get("where", {})),
                           t["metric"], t["op"], float(t["threshold"]),
-                          t.get("unit", "")))
+                          t.get("unit", ""), scale == "linear"))
     if len({t.id for t in out}) != len(out):
         raise TargetsError(f"{path}: target ids repeat")
     return out

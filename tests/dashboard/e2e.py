@@ -53,6 +53,10 @@ FULL_RUN = "20251121T111500Z_e07f6a9"
 FAILED_SIM_RUN = "20251121T150000Z_e07f6a9"    # sim/ holds only an .err
 SIM_RUN = "20251121T170000Z_e07f6a9"           # the latest: the sweep
 MAX_SERIES = 8
+# The target table has one row per target of targets.json.
+with open(os.path.join(REPO, "scripts", "evictlab_tools",
+                       "targets.json")) as _f:
+    N_TARGETS = len(json.load(_f)["targets"])
 
 # Expected series per chart for the fixtures (see make_fixtures.py). The
 # latest run is the second machine's quick run. Default view (policy lru,
@@ -103,11 +107,13 @@ PAGES = [
                    "cost-updateonput-status-illegal": 3},
         "tables": {"getsize": 10}, "text": ["hard to tell apart"]}),
     ("ratios.html", "run=%s" % FULL_RUN, {"charts": {}, "tables": {
-        "ratios": 98, "targets": 10, "ratios_ir": 2}}),
+        "ratios": 98, "targets": N_TARGETS, "ratios_ir": 2}}),
     ("ratios.html", "run=%s&case=%s&key=cek" % (FIRST_RUN, REGRESSION),
-     {"charts": {}, "tables": {"ratios": 22, "targets": 10, "ratios_ir": 0}}),
+     {"charts": {}, "tables": {"ratios": 22, "targets": N_TARGETS,
+                                 "ratios_ir": 0}}),
     ("ratios.html", "run=%s&key=str" % FULL_RUN,
-     {"charts": {}, "tables": {"ratios": 20, "targets": 10, "ratios_ir": 2}}),
+     {"charts": {}, "tables": {"ratios": 20, "targets": N_TARGETS,
+                                 "ratios_ir": 2}}),
     ("history.html", "case=%s&key=cek&selftest=hover" % REGRESSION, {
         "charts": {"history-ns": 6, "history-ir": 2}, "hover": 2,
         "tables": {"changes": 3, "machines": 2},

@@ -119,8 +119,18 @@ class PyBenchTest(unittest.TestCase):
                            capture_output=True, text=True, timeout=120)
         names = p.stdout.split()
         # 48 tensor + 4 other GetSize; 4 entries x 4 kv x 2 key x (lru: 2
-        # gets + 4 puts, dummy: 2 gets + 2 puts), as the C++ suite registers.
-        self.assertEqual(len(names), 52 + 4 * 4 * 2 * (6 + 4))
+        # gets + 4 puts, dummy: 2 gets + 2 puts), as the C++ suite registers;
+        # the fresh-key gets: 4 entries x kvobj x 2 key x 2 policies; the
+        # requests: 2 of the entries (2^10, 2^14) x 6 KV policies x 3 chunk
+        # counts x 3 hit fractions.
+        self.assertEqual(len(names), 52 + 4 * 4 * 2 * (6 + 4)
+                         + 4 * 2 * 2 + 2 * 6 * 3 * 3)
+        self.assertIn("BM_UpdateOnGet/lru/dict:pydict/kvobj/cek/"
+                      "entries:1024/dist:uniform/key:fresh", names)
+        self.assertIn("BM_Request/s3fifo/dict:pydict/kvobj/cek/"
+                      "entries:16384/chunks:32/hits:0.5", names)
+        self.assertNotIn("BM_UpdateOnGet/lru/dict:pydict/tensor/cek/"
+                         "entries:1024/dist:uniform/key:fresh", names)
         self.assertNotIn("BM_UpdateOnPut/dummy/dict:pydict/kvobj/cek/"
                          "entries:1024/evictions:8", names)
         self.assertEqual(len(set(names)), len(names))
@@ -138,6 +148,60 @@ class PyBenchTest(unittest.TestCase):
                 "dist:uniform"]
         self.assertEqual(r.n, 2)
         self.assertIn("bytes_per_entry", r.counters)
+
+
+
+class RequestAndFreshKeyTest(unittest.TestCase):
+    """The issue-14 cases of the model: a request hits exactly its prefix
+    and stores the rest, a fresh key is a new equal object, and a wrong
+    cache is caught before or while timing."""
+
+    def test_request_checks_and_runs(self):
+        for policy in ("lru", "fifo", "mru", "lfu", "arc", "s3fifo"):
+            with self.subTest(policy=policy):
+                c = pybench.RequestCase("r", policy, 64, 8, 0.5)
+                c.check()
+                real, cpu, done = c.run(20)
+                self.assertEqual(done, 20)
+                self.assertEqual(len(c.policy.resident), 64)
+                # the miss keys are new every request: no key repeats
+                k1, k2 = c._request_keys(), c._request_keys()
+                self.assertEqual(k1[:4], k2[:4])
+                self.assertFalse(set(k1[4:]) & set(k2[4:]))
+
+    def test_request_without_its_prefix_is_an_error(self):
+        c = pybench.RequestCase("r", "lru", 64, 8, 0.5)
+        c.check()
+        prefix_key = c._request_keys()[0]
+        c.policy.remove(prefix_key)
+        with self.assertRaisesRegex(pybench.CaseError, "hits"):
+            c.run(5)
+
+    def test_all_hits_and_no_hits(self):
+        for f, hits in ((0.0, 0), (1.0, 8)):
+            c = pybench.RequestCase("r", "lru", 64, 8, f)
+            c.check()
+            self.assertEqual(c.prefix, hits)
+            c.run(3)
+
+    def test_fresh_key_case_runs_and_matches_the_shared_key_one(self):
+        with tempfile.TemporaryDirectory() as tmp:
+            out = os.path.join(tmp, "py.json")
+            p = subprocess.run(
+                [sys.executable, PYBENCH, "--entries", "64", "--min-time",
+                 "0.001", "--repetitions", "1", "--filter",
+                 "lru/dict:pydict/kvobj/.*/dist:uniform", "--out", out],
+                capture_output=True, text=True, timeout=300)
+            self.assertEqual(p.returncode, 0, p.stderr[-2000:])
+            res = gbench.load(out)
+        for key in ("str", "cek"):
+            fresh = res[f"BM_UpdateOnGet/lru/dict:pydict/kvobj/{key}/"
+                        "entries:64/dist:uniform/key:fresh"]
+            shared = res[f"BM_UpdateOnGet/lru/dict:pydict/kvobj/{key}/"
+                         "entries:64/dist:uniform"]
+            self.assertIsNone(fresh.error)
+            self.assertIsNone(shared.error)
+            self.assertGreater(fresh.iterations, 0)
 
 
 if __name__ == "__main__":
