@@ -76,7 +76,10 @@
 //   key's old size if it is resident and not pinned), the put is ILLEGAL and
 //   nothing changes except what the miss lookup already did (p moved, ghost
 //   removed: the request happened and was a ghost hit; the flags are dropped
-//   by the next call, as after a too-big request).
+//   by the next call, as after a too-big request). decide_best_effort (the
+//   KV simulator's) has no such check: it takes victims step by step until
+//   the object fits or no unpinned entry is left, and they stand (ILLEGAL:
+//   the caller removes them and stores nothing).
 // - candidates(n): up to n victims, one at a time by the same eviction step
 //   as decide, for a request with no ghost hit and s = 0 (it resets the
 //   flags: an eviction outside any request). Fewer when the unpinned entries
@@ -224,6 +227,36 @@ class ARCEvictor final : public BaseEvictor<Dict> {
     while (excess > 0) {
       // Always finds a victim: the unpinned bytes cover the excess.
       evict_one(cache_size, pins, result.evict_keys, excess);
+    }
+    result.status = PutStatus::kLegal;
+  }
+
+  // The KV simulator's miss path (evictor.h decide_best_effort): the ghost
+  // lookup, admission, then decide's eviction step one victim at a time
+  // without the up-front check. When a step finds no unpinned entry in
+  // either data list (that step changes nothing: no ghost drop), ILLEGAL
+  // with the victims so far: their moves to G1/G2 (or outright drops) and
+  // the ghost drops before them stand, as do p and the flags of the lookup
+  // (dropped by the next call). REQUIRES: `incoming_key` is not resident.
+  template <class Pins>
+  void decide_best_effort(Dict& /*cache_dict*/, std::int64_t cache_size,
+                          const key_type* incoming_key,
+                          PutResult<key_type>& result, const Pins& pins) {
+    result.evict_keys.clear();
+    result.status = PutStatus::kIllegal;
+    hit_g1_ = hit_g2_ = false;
+    if (cache_size < 0) return;
+    if (incoming_key != nullptr) {
+      if (const auto it = index_.find(*incoming_key);
+          it != index_.end() && !is_data(nodes_[it->second].list)) {
+        ghost_hit(it);
+      }
+    }
+    if (cache_size > max_cache_size_) return;
+    __int128 excess = static_cast<__int128>(current_cache_size_) + cache_size -
+                      max_cache_size_;
+    while (excess > 0) {
+      if (!evict_one(cache_size, pins, result.evict_keys, excess)) return;
     }
     result.status = PutStatus::kLegal;
   }

@@ -15,7 +15,9 @@
 //   object is +infinity, and Belady degenerates to "newest first".
 // - Exact accounting, a re-put key is never its own victim, pins are never
 //   victims, ILLEGAL above the limit or when the evictable bytes cannot make
-//   room (nothing changes): as the other exact policies.
+//   room (nothing changes): as the other exact policies. decide_best_effort
+//   (the KV simulator's) instead evicts every unpinned object, farthest
+//   first, and answers ILLEGAL with them.
 //
 // State: a slot (key, next access, stamp, size) per resident object, and a
 // binary max-heap of (next access, stamp, slot)
@@ -132,6 +134,28 @@ class BeladyEvictor final : public BaseEvictor<Dict> {
     }
     restore_skipped();
     result.status = PutStatus::kLegal;
+  }
+
+  // The KV simulator's miss path (evictor.h decide_best_effort): victims
+  // farthest first, without the up-front check; when no unpinned object is
+  // left, ILLEGAL with the victims chosen so far.
+  template <class Pins>
+  void decide_best_effort(Dict& cache_dict, std::int64_t cache_size,
+                          const key_type* /*incoming_key*/,
+                          PutResult<key_type>& result, const Pins& pins) {
+    result.evict_keys.clear();
+    result.status = PutStatus::kIllegal;
+    if (cache_size < 0 || cache_size > max_cache_size_) return;
+    __int128 excess = static_cast<__int128>(current_cache_size_) + cache_size -
+                      max_cache_size_;
+    while (excess > 0) {
+      const std::uint32_t victim = next_victim(cache_dict, nullptr, pins);
+      if (victim == kNoSlot) break;
+      excess -= slots_[victim].size;
+      result.evict_keys.push_back(slot_key(cache_dict, victim));
+    }
+    restore_skipped();
+    if (excess <= 0) result.status = PutStatus::kLegal;
   }
 
   // Up to n victims, farthest next access first; fewer when fewer objects

@@ -9,6 +9,9 @@
 //   4. remove every evicted key, in the order given;
 //   5. store the new object.
 //
+// put_best_effort (below) is the KV simulator's variant: its victims are
+// removed even when the block cannot be stored (SIM-SPEC section 5).
+//
 // Under reference policies a key that is both evicted and re-put is removed
 // twice, which throws KeyNotFoundError at step 4, exactly as the original's
 // caller does (steps before it have happened; the new object is not stored).
@@ -90,6 +93,32 @@ PutStatus put_new(Evictor& evictor, Dict& dict,
                  scratch);
   if (scratch.status == PutStatus::kIllegal) return scratch.status;
   for (const auto& evicted : scratch.evict_keys) evictor.remove(dict, evicted);
+  evictor.store(dict, key, make_value());
+  return scratch.status;
+}
+
+// SIM-SPEC section 5's store of a missing KV block: section 1's miss path
+// with `pins` never victims, best effort. The evictor's decide_best_effort
+// (evictor.h) chooses victims one at a time exactly as section 1's loop
+// does; they are removed here whatever the outcome, because those evictions
+// happened. On LEGAL the object is stored; on ILLEGAL it is not (no
+// unpinned victim was left while it still did not fit, or the policy never
+// admits its size, in which case nothing was evicted). Unlike put_blocking
+// with pins, whose ILLEGAL changes nothing (LMCache's all-or-nothing put),
+// an ILLEGAL here may have evicted: `scratch.evict_keys` lists the removed
+// victims either way. The evictor is told the key only if its miss path
+// reads it (kMissLookupUsesKey), as put_new does.
+// REQUIRES: !dict.contains(key); every key `pins` pins is resident.
+// O(what decide_best_effort costs + one remove per victim + one store).
+template <class Evictor, class Dict, class Pins, class MakeValue>
+PutStatus put_best_effort(Evictor& evictor, Dict& dict,
+                          const typename Dict::key_type& key, std::int64_t size,
+                          PutResult<typename Dict::key_type>& scratch,
+                          const Pins& pins, MakeValue&& make_value) {
+  evictor.decide_best_effort(
+      dict, size, kMissLookupUsesKey<Evictor> ? &key : nullptr, scratch, pins);
+  for (const auto& evicted : scratch.evict_keys) evictor.remove(dict, evicted);
+  if (scratch.status == PutStatus::kIllegal) return scratch.status;
   evictor.store(dict, key, make_value());
   return scratch.status;
 }

@@ -18,7 +18,9 @@
 //   where the caller's store puts it anyway).
 // - Pins (pins.h): the hand passes a pinned entry as it passes the incoming
 //   key, moving it to the head with its counter unchanged. When the unpinned
-//   entries cannot make room, ILLEGAL before anything ages.
+//   entries cannot make room, ILLEGAL before anything ages;
+//   decide_best_effort (the KV simulator's) instead sweeps on until only
+//   pinned entries are left, and its victims and the aging stand.
 // - In a cache whose entries were never hit, every counter is 0 and the
 //   victims are the oldest entries: `victim_end` is kOldest in that sense.
 //
@@ -121,6 +123,30 @@ class ClockEvictor final : public BaseEvictor<Dict> {
     result.status = PutStatus::kLegal;
   }
 
+  // The KV simulator's miss path (evictor.h decide_best_effort): decide's
+  // sweep without the up-front check. When only pinned entries are left
+  // (the hand has passed every remaining entry in a row, a whole lap that
+  // leaves their order as it was), the sweep stops: ILLEGAL, with the
+  // victims chosen so far, and the counters it spent stay spent.
+  template <class Pins>
+  void decide_best_effort(Dict& cache_dict, std::int64_t cache_size,
+                          const key_type* /*incoming_key*/,
+                          PutResult<key_type>& result, const Pins& pins) {
+    result.evict_keys.clear();
+    result.status = PutStatus::kIllegal;
+    if (cache_size < 0 || cache_size > max_cache_size_) return;
+    __int128 excess = static_cast<__int128>(current_cache_size_) + cache_size -
+                      max_cache_size_;
+    sweep</*kStopWhenDry=*/true>(
+        cache_dict, nullptr, pins, result.evict_keys,
+        [&](const mapped_type& victim) {
+          excess -= evictlab::get_size(victim);
+          return excess <= 0;
+        },
+        excess <= 0);
+    if (excess <= 0) result.status = PutStatus::kLegal;
+  }
+
   // LMCache v1's get_evict_candidates: up to n victims by the same hand
   // (aging the clock as a put would), fewer when fewer are evictable. The
   // caller removes them all before the next call.
@@ -160,8 +186,9 @@ class ClockEvictor final : public BaseEvictor<Dict> {
  private:
   // The hand: appends victims to `victims` until `enough(victim's value)`
   // says so (or at once if `done`), or nothing evictable is left. `skip` is
-  // the incoming key, passed like a pinned entry.
-  template <class Pins, class Enough>
+  // the incoming key, passed like a pinned entry. kStopWhenDry: also stop
+  // once every entry that is not a victim has been passed in a row.
+  template <bool kStopWhenDry = false, class Pins, class Enough>
   void sweep(Dict& cache_dict, const key_type* skip, const Pins& pins,
              std::vector<key_type>& victims, Enough&& enough, bool done) {
     // `last_victim` is valid while victims exist: they are never moved, so
@@ -172,6 +199,7 @@ class ClockEvictor final : public BaseEvictor<Dict> {
     // longer than this has nothing left to evict.
     std::size_t budget =
         (std::size_t{max_count_} + 2) * (cache_dict.size() + 1);
+    std::size_t passed_in_a_row = 0;  // kStopWhenDry only
     while (!done) {
       auto it = have_victims ? std::next(last_victim) : cache_dict.begin();
       if (it == cache_dict.end() || budget-- == 0) return;
@@ -181,8 +209,13 @@ class ClockEvictor final : public BaseEvictor<Dict> {
       if (passed || count > 0) {
         if (!passed) --count;
         counts_.move_to_end(cache_dict, it);
+        if constexpr (kStopWhenDry) {
+          passed_in_a_row = passed ? passed_in_a_row + 1 : 0;
+          if (passed_in_a_row == cache_dict.size() - victims.size()) return;
+        }
         continue;
       }
+      if constexpr (kStopWhenDry) passed_in_a_row = 0;
       victims.push_back(key);
       last_victim = it;
       have_victims = true;

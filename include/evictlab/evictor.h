@@ -13,7 +13,26 @@
 //                                               // `result` (key may be null)
 //   void store(Dict&, const key_type&, mapped_type);  // d[key] = value
 //   mapped_type remove(Dict&, const key_type&);       // d.pop(key)
-// and is constructible from `double max_cache_size_gb`. Reference-family
+// and is constructible from `double max_cache_size_gb`. Every evicting
+// evictor also offers, for the KV simulator (caller.h put_best_effort):
+//   template <class Pins>
+//   void decide_best_effort(Dict&, std::int64_t size,
+//                           const key_type* incoming_key,
+//                           PutResult<key_type>& result, const Pins& pins);
+// SIM-SPEC section 1's miss path with pinned keys never victims (section
+// 5), best effort. Where decide with pins would answer LEGAL, it gives the
+// same victims and the same side effects. Where the unpinned entries cannot
+// make room, decide answers ILLEGAL and changes nothing; decide_best_effort
+// instead chooses victims one at a time exactly as section 1's loop would,
+// with every side effect of each eviction in that policy (ghost entries,
+// adaptation, reinsertions, hand and bit movement), until no unpinned
+// victim remains, and answers ILLEGAL with `result.evict_keys` holding them
+// in eviction order: the caller must remove them and must not store. A size
+// the policy never admits (negative, above the limit, s3fifo's above |S|)
+// is ILLEGAL with no victims (section 1: nothing is evicted), after the
+// miss lookup's own effects (a ghost hit). `incoming_key` is read only by
+// policies whose miss lookup needs it (kMissLookupUsesKey) and may be null.
+// REQUIRES: the incoming key is not resident. Reference-family
 // evictors, whose caller mutates the dict behind their back as in the
 // original, inherit store/remove from CallerOwnedStorage.
 //

@@ -25,7 +25,9 @@
 //   evictor through `store`/`remove`; ILLEGAL (nothing changed) for a
 //   negative size, one above the limit, or when the evictable bytes (the
 //   stored ones, minus the pinned ones, minus the re-put key's old object
-//   when it is not pinned) cannot make room.
+//   when it is not pinned) cannot make room. decide_best_effort (the KV
+//   simulator's) instead takes every unpinned object, in victim order,
+//   and answers ILLEGAL with them (they are evicted).
 //
 // State (O(1) LFU): one node per object in a slab (a vector with a free
 // list): the key, the links of its frequency list, its bucket. A bucket per
@@ -343,6 +345,29 @@ class LFUEvictor final : public BaseEvictor<Dict> {
         result.evict_keys.clear();
         return;
       }
+      const key_type& key = lists_->key_of(victim);
+      excess -= evictlab::get_size(*cache_dict.find(key));
+      result.evict_keys.push_back(key);
+    }
+    result.status = PutStatus::kLegal;
+  }
+
+  // The KV simulator's miss path (evictor.h decide_best_effort): decide's
+  // search without the up-front check. When no unpinned object is left,
+  // ILLEGAL with the victims chosen so far (detached: their frequencies are
+  // forgotten when the caller removes them).
+  template <class Pins>
+  void decide_best_effort(Dict& cache_dict, std::int64_t cache_size,
+                          const key_type* /*incoming_key*/,
+                          PutResult<key_type>& result, const Pins& pins) {
+    result.evict_keys.clear();
+    result.status = PutStatus::kIllegal;
+    if (cache_size < 0 || cache_size > max_cache_size_) return;
+    __int128 excess = static_cast<__int128>(current_cache_size_) + cache_size -
+                      max_cache_size_;
+    while (excess > 0) {
+      const Index victim = next_victim(Lists::kNone, pins);
+      if (victim == Lists::kNone) return;
       const key_type& key = lists_->key_of(victim);
       excess -= evictlab::get_size(*cache_dict.find(key));
       result.evict_keys.push_back(key);

@@ -118,6 +118,39 @@ class LRUEvictor final : public BaseEvictor<Dict>,
     current_cache_size_ = current + incoming;
   }
 
+  // The KV simulator's miss path (evictor.h decide_best_effort): the same
+  // walk from the oldest entry, passing over pinned keys, without the
+  // up-front check. When it runs off the end, every unpinned key is a
+  // victim and the answer is ILLEGAL; `current` then drops by the victims'
+  // sizes only (nothing is reserved, as nothing will be stored). A size
+  // above MAX is ILLEGAL with nothing changed. O(1 + evicted + pinned keys
+  // passed).
+  template <class Pins>
+  void decide_best_effort(Dict& cache_dict, std::int64_t cache_size,
+                          const key_type* /*incoming_key*/,
+                          PutResult<key_type>& result, const Pins& pins) {
+    result.evict_keys.clear();
+    result.status = PutStatus::kIllegal;
+    if (cache_size > max_cache_size_) return;
+    const double incoming = static_cast<double>(cache_size);
+    double current = current_cache_size_;
+    auto it = cache_dict.begin();
+    const auto end = cache_dict.end();
+    while (py_float_greater_than_int(incoming + current, max_cache_size_)) {
+      if (it == end) {
+        current_cache_size_ = current;  // the victims are evicted
+        return;
+      }
+      if (!pins.pinned(it.key())) {
+        current -= static_cast<double>(evictlab::get_size(it.value()));
+        result.evict_keys.push_back(it.key());
+      }
+      ++it;
+    }
+    current_cache_size_ = current + incoming;
+    result.status = PutStatus::kLegal;
+  }
+
   void update_on_put(Dict& cache_dict, std::int64_t cache_size,
                      PutResult<key_type>& result) {
     result.evict_keys.clear();

@@ -57,6 +57,9 @@
 //   S). If the evictable bytes (current - pinned - the re-put key's old
 //   bytes) cannot cover the excess, the put is ILLEGAL before any victim is
 //   chosen and nothing changes but the miss-path lookup's G removal.
+//   decide_best_effort (the KV simulator's) has no such check: it evicts
+//   one object at a time until the object fits or nothing is left to take,
+//   and what its walks did stands.
 // - Re-put (incoming key resident): its old bytes count as freed; the walks
 //   skip it as they skip a pinned key (it still counts in its queue's bytes
 //   while they run); the caller then removes it and store() inserts the new
@@ -222,6 +225,43 @@ class S3FIFOEvictor final : public BaseEvictor<Dict> {
       // evictable is gone. The victims so far are committed; let the caller
       // remove them rather than leave them stranded.
       if (freed < 0) break;
+      excess -= freed;
+    }
+    pending_ghost_hit_ = ghost_hit;
+    result.status = PutStatus::kLegal;
+  }
+
+  // The KV simulator's miss path (evictor.h decide_best_effort): the G
+  // lookup, admission, then decide's evict-one rule one victim at a time
+  // without the up-front check. When evict-one finds nothing it may take,
+  // ILLEGAL with the victims so far; everything the walks did stands (S->M
+  // moves, M reinsertions, S victims' ids in G, G's dropped tails), as
+  // section 1's loop leaves it. REQUIRES: `incoming_key` is not resident.
+  template <class Pins>
+  void decide_best_effort(Dict& /*cache_dict*/, std::int64_t cache_size,
+                          const key_type* incoming_key,
+                          PutResult<key_type>& result, const Pins& pins) {
+    result.evict_keys.clear();
+    result.status = PutStatus::kIllegal;
+    pending_ghost_hit_ = false;
+    if (cache_size < 0) return;
+    bool ghost_hit = false;
+    if (incoming_key != nullptr) {
+      if (auto it = index_.find(*incoming_key);
+          it != index_.end() &&
+          nodes_[it->second].queue == S3FIFOQueue::kGhost) {
+        unlink(ghost_, it->second);
+        release(it->second);
+        index_.erase(it);
+        ghost_hit = true;
+      }
+    }
+    if (cache_size > small_capacity_) return;  // not admissible
+    __int128 excess = static_cast<__int128>(current_cache_size_) + cache_size -
+                      max_cache_size_;
+    while (excess > 0) {
+      const std::int64_t freed = evict_one(pins, kNil, result.evict_keys);
+      if (freed < 0) return;  // nothing left to take: the victims stand
       excess -= freed;
     }
     pending_ghost_hit_ = ghost_hit;

@@ -36,6 +36,9 @@
 //   object whose pinned_bytes() disagrees with pinned() can make the walk
 //   run dry after that check: the put is then ILLEGAL, the hand and the
 //   choices are undone, the bits it cleared stay clear.)
+//   decide_best_effort (the KV simulator's) has no up-front check: it walks
+//   until the object fits or nothing is left to take, and its victims, the
+//   hand and the cleared bits stand either way.
 // - In a cache whose objects were never hit, every bit is 0 and the victims
 //   are the oldest objects in order (the hand rests on the oldest resident
 //   object, or there is none): `victim_end` is kOldest in that sense.
@@ -158,6 +161,28 @@ class SieveEvictor final : public BaseEvictor<Dict> {
         has_hand_ = had_hand;
         return;
       }
+      excess -= evictlab::get_size(victim.value());
+      result.evict_keys.push_back(victim.key());
+    }
+    result.status = PutStatus::kLegal;
+  }
+
+  // The KV simulator's miss path (evictor.h decide_best_effort): decide's
+  // walk without the up-front check. When the walk finds nothing it may
+  // take (every object left is pinned or chosen), ILLEGAL with the victims
+  // chosen so far: they, the hand and the cleared bits stand.
+  template <class Pins>
+  void decide_best_effort(Dict& cache_dict, std::int64_t cache_size,
+                          const key_type* /*incoming_key*/,
+                          PutResult<key_type>& result, const Pins& pins) {
+    result.evict_keys.clear();
+    result.status = PutStatus::kIllegal;
+    if (cache_size < 0 || cache_size > max_cache_size_) return;
+    __int128 excess = static_cast<__int128>(current_cache_size_) + cache_size -
+                      max_cache_size_;
+    while (excess > 0) {
+      const auto victim = next_victim(cache_dict, nullptr, pins);
+      if (victim == cache_dict.end()) return;
       excess -= evictlab::get_size(victim.value());
       result.evict_keys.push_back(victim.key());
     }

@@ -16,6 +16,9 @@
 //   half-way.
 // - It evicts exactly as many keys as needed, from `kVictims`' end, and no
 //   more.
+// - decide_best_effort (evictor.h; the KV simulator): the same walk, which
+//   on a put the unpinned keys cannot make room for returns every unpinned
+//   key, in walk order, with ILLEGAL (the victims stand; nothing stored).
 // - `store` rejects an object of negative size (std::invalid_argument) or of
 //   an unsupported type (UnknownKVTypeError) before changing anything.
 // - `kPromoteOnHit`: update_on_get is `move_to_end(key)` (KeyNotFoundError on
@@ -122,6 +125,23 @@ class OrderedEvictor final : public BaseEvictor<Dict> {
     }
   }
 
+  // The KV simulator's miss path (evictor.h decide_best_effort): the same
+  // walk, and when it runs off the end every unpinned key has been chosen,
+  // in order; ILLEGAL then keeps them (the caller evicts them). Changes
+  // nothing itself. O(1 + evicted + pinned keys passed).
+  template <class Pins>
+  void decide_best_effort(Dict& cache_dict, std::int64_t cache_size,
+                          const key_type* /*incoming_key*/,
+                          PutResult<key_type>& result, const Pins& pins) const {
+    if constexpr (kVictims == VictimEnd::kOldest) {
+      walk</*kBestEffort=*/true>(cache_dict.begin(), cache_dict.end(),
+                                 cache_dict, cache_size, nullptr, result, pins);
+    } else {
+      walk</*kBestEffort=*/true>(cache_dict.rbegin(), cache_dict.rend(),
+                                 cache_dict, cache_size, nullptr, result, pins);
+    }
+  }
+
   // LMCache v1's get_evict_candidates: the first n unpinned keys from the
   // victims' end, fewer when fewer are evictable. Changes nothing. O(n +
   // pinned keys passed).
@@ -181,7 +201,10 @@ class OrderedEvictor final : public BaseEvictor<Dict> {
     return bytes;
   }
 
-  template <class It, class Pins>
+  // Chooses victims from `it` on until the put fits. Running off the end:
+  // ILLEGAL, with no victims (decide's all-or-nothing) or, kBestEffort,
+  // with every unpinned key chosen (section 1's loop ran dry).
+  template <bool kBestEffort = false, class It, class Pins>
   void walk(It it, It end, Dict& cache_dict, std::int64_t cache_size,
             const key_type* incoming_key, PutResult<key_type>& result,
             const Pins& pins) const {
@@ -196,7 +219,8 @@ class OrderedEvictor final : public BaseEvictor<Dict> {
                       max_cache_size_;
     for (; excess > 0; ++it) {
       if (it == end) {
-        result.evict_keys.clear();  // Cannot be satisfied: change nothing.
+        // Cannot be satisfied: change nothing, or keep the victims.
+        if constexpr (!kBestEffort) result.evict_keys.clear();
         return;
       }
       if (old != nullptr && it.key() == *incoming_key) continue;

@@ -7,13 +7,19 @@
 //   1. Lookup: k = the longest prefix of resident blocks (the hits).
 //   2. Touch the hits in reverse, b_{k-1} first and b_0 last, each through
 //      the policy's hit rule (hit_if_resident: update_on_get).
-//   3. Store b_k .. b_{n-1} in order through the one caller loop
-//      (caller.h put_blocking) with the request's blocks pinned (pins.h): a
-//      resident block is skipped (not touched, not a hit); a put the policy
-//      cannot make room for without a pinned victim is ILLEGAL and changes
-//      nothing, counted once in n_store_failure, and the rest of the request
-//      is not stored. An insert the policy declines after a LEGAL answer
-//      (s3fifo's admission rule) is neither a store nor a failure.
+//   3. Store b_k .. b_{n-1} in order with the request's blocks pinned
+//      (pins.h): a resident block is skipped (not touched, not a hit); a
+//      missing one takes section 1's miss path through caller.h
+//      put_best_effort, which evicts one victim at a time, never a pinned
+//      block (each policy's decide_best_effort). If no unpinned victim is
+//      left while the block still does not fit, the evictions made until
+//      then stand (counted in n_evict: the victims are gone), the block is
+//      not stored, n_store_failure counts one, and the rest of the request
+//      is not stored. A block the policy never admits (above the cache
+//      size, or s3fifo's above |S|) fails the same way with no eviction
+//      (section 1: "stop"). An insert the policy declines after a LEGAL
+//      answer (s3fifo: not smaller than |S|) is neither a store nor a
+//      failure, and the request goes on.
 // A block of t tokens is t * bytes_per_token bytes.
 //
 // "Blocks of the current request are never victims" is read strictly: every
@@ -137,14 +143,14 @@ class KvReplayer {
       const std::size_t before = dict_.size();
       SizedObject value{bytes};
       auto make_value = [&]() -> SizedObject&& { return std::move(value); };
-      const PutStatus status =
-          put_blocking(evictor_, dict_, key, bytes, scratch_, pins_, make_value,
-                       [](auto&&) {});
+      const PutStatus status = put_best_effort(evictor_, dict_, key, bytes,
+                                               scratch_, pins_, make_value);
+      // The victims are gone whether or not the block was stored.
+      if (counted) r_.n_evict += scratch_.evict_keys.size();
       if (status == PutStatus::kIllegal) {
         if (counted) ++r_.n_store_failure;
         break;
       }
-      if (counted) r_.n_evict += scratch_.evict_keys.size();
       // A policy may decline an insert after its evictions (s3fifo: a block
       // not smaller than its small queue): then nothing is stored and the
       // store phase goes on.
@@ -162,6 +168,12 @@ class KvReplayer {
   KvSimResult& result() { return r_; }
   const SimDict& dict() const { return dict_; }
   const Evictor& evictor() const { return evictor_; }
+  // The victims of the last block store tried (in this request or an
+  // earlier one), in eviction order, a failed store's included. For tests
+  // and tools; valid until the next request().
+  const std::vector<std::uint64_t>& last_victims() const {
+    return scratch_.evict_keys;
+  }
 
  private:
   void pin(std::uint64_t key, std::int64_t stored) {
