@@ -419,6 +419,50 @@ class NaiveKvBelady {
   KvSimResult r_;
 };
 
+TEST(BeladyKv, PinnedEntriesSetAsideComeBackWhenUnpinned) {
+  // 3 bytes. 1 (never used again) pinned, 2 (next at 5), 3 (next at 9).
+  // Storing 4 passes over 1 (set aside while the pins last) and evicts 3;
+  // storing 5 under the same pins evicts 2. Unpinning 1 moves the epoch:
+  // storing 6 finds 1 again, the farthest. Entries set aside under one Pins
+  // object come back for a search under another.
+  using E = BeladyEvictor<SimDict>;
+  E e(3 / 1073741824.0);
+  SimDict d;
+  PutResult<std::uint64_t> scratch;
+  KeySetPins<std::uint64_t> pins;
+  auto put = [&](std::uint64_t key, std::int64_t next,
+                 const KeySetPins<std::uint64_t>& with) {
+    e.set_next_access(next);
+    return put_best_effort(e, d, key, 1, scratch, with,
+                           []() -> SizedObject { return SizedObject{1}; });
+  };
+  ASSERT_EQ(put(1, -1, pins), PutStatus::kLegal);
+  ASSERT_EQ(put(2, 5, pins), PutStatus::kLegal);
+  ASSERT_EQ(put(3, 9, pins), PutStatus::kLegal);
+  pins.pin(1, 1);
+  EXPECT_EQ(put(4, 7, pins), PutStatus::kLegal);
+  EXPECT_EQ(scratch.evict_keys, (Keys{3}));
+  pins.pin(4, 1);
+  EXPECT_EQ(put(5, 6, pins), PutStatus::kLegal);
+  EXPECT_EQ(scratch.evict_keys, (Keys{2}));
+  pins.pin(5, 1);
+  // Everything is pinned: the store fails, nothing is evicted.
+  EXPECT_EQ(put(6, 8, pins), PutStatus::kIllegal);
+  EXPECT_TRUE(scratch.evict_keys.empty());
+  pins.unpin(1, 1);
+  EXPECT_EQ(put(6, 8, pins), PutStatus::kLegal);
+  EXPECT_EQ(scratch.evict_keys, (Keys{1}));
+  // 4 (next 7), 5 (next 6), 6 (next 8), all pinned: a failed search sets
+  // all three aside.
+  pins.pin(6, 1);
+  EXPECT_EQ(put(7, 2, pins), PutStatus::kIllegal);
+  EXPECT_TRUE(scratch.evict_keys.empty());
+  const KeySetPins<std::uint64_t> none;
+  EXPECT_EQ(put(7, 2, none), PutStatus::kLegal);
+  EXPECT_EQ(scratch.evict_keys, (Keys{6}));  // next at 8: the farthest
+  EXPECT_EQ(e.current_cache_size(), 3);
+}
+
 TEST(BeladyKv, MatchesANaiveFarthestFirstSearch) {
   const KvTrace t = read_mooncake(std::string(EVICTLAB_SOURCE_DIR) +
                                   "/../shared/traces/mooncake/"

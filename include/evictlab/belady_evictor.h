@@ -32,7 +32,11 @@
 // slab with a free list.
 //
 // Complexity: hit and store O(log n) worst case (a push; O(1) on average for
-// random next accesses), a victim O(log n) amortized. NOT thread-safe.
+// random next accesses), a victim O(log n) amortized. With pins, each
+// pinned entry atop the heap costs a pop and a push per search, except in
+// decide_best_effort under a Pins with unpin_epoch() (the KV simulator's),
+// which sets such entries aside until a key is unpinned: then once per
+// request rather than once per victim (see keep_aside). NOT thread-safe.
 #ifndef EVICTLAB_BELADY_EVICTOR_H_
 #define EVICTLAB_BELADY_EVICTOR_H_
 
@@ -126,6 +130,7 @@ class BeladyEvictor final : public BaseEvictor<Dict> {
     const __int128 freeable = static_cast<__int128>(current_cache_size_) -
                               pins.pinned_bytes() - (old_pinned ? 0 : old_size);
     if (excess > freeable) return;
+    take_back_aside(pins);
     while (excess > 0) {
       const std::uint32_t victim =
           next_victim(cache_dict, old ? incoming_key : nullptr, pins);
@@ -148,13 +153,14 @@ class BeladyEvictor final : public BaseEvictor<Dict> {
     if (cache_size < 0 || cache_size > max_cache_size_) return;
     __int128 excess = static_cast<__int128>(current_cache_size_) + cache_size -
                       max_cache_size_;
+    take_back_aside(pins);  // before keep_aside re-stamps what is aside
     while (excess > 0) {
       const std::uint32_t victim = next_victim(cache_dict, nullptr, pins);
       if (victim == kNoSlot) break;
       excess -= slots_[victim].size;
       result.evict_keys.push_back(slot_key(cache_dict, victim));
     }
-    restore_skipped();
+    keep_aside(pins);
     if (excess <= 0) result.status = PutStatus::kLegal;
   }
 
@@ -164,6 +170,7 @@ class BeladyEvictor final : public BaseEvictor<Dict> {
   void candidates(Dict& cache_dict, std::size_t n, const Pins& pins,
                   std::vector<key_type>& out) {
     out.clear();
+    take_back_aside(pins);
     while (out.size() < n) {
       const std::uint32_t victim = next_victim(cache_dict, nullptr, pins);
       if (victim == kNoSlot) break;
@@ -301,6 +308,7 @@ class BeladyEvictor final : public BaseEvictor<Dict> {
   // the heap is rebuilt in never changes which victim comes out.
   void rebuild(const Dict& cache_dict) {
     heap_.clear();
+    skipped_.clear();  // entries set aside come back with every live slot
     auto add = [&](std::uint32_t slot) {
       if (slots_[slot].stamp != 0) {
         heap_.push_back(Entry{slots_[slot].next, slots_[slot].stamp, slot});
@@ -346,6 +354,34 @@ class BeladyEvictor final : public BaseEvictor<Dict> {
       std::push_heap(heap_.begin(), heap_.end(), below);
     }
     skipped_.clear();
+    aside_ = PinEpoch{};
+  }
+  // PERFORMANCE: in KV mode the request's own blocks are pinned, and those
+  // never used again (next access +infinity) sit atop the heap: every
+  // eviction of the request would pop them and push them back, O(pinned
+  // log n) per victim. decide_best_effort instead leaves the entries it
+  // passed over for a pin in `skipped_`, out of the heap, while the pins
+  // last: the same Pins object and no key unpinned since (its
+  // unpin_epoch(), pins.h); a key pinned then is pinned now, so the victim
+  // search gives what it would with them in the heap. Any search under
+  // other pins, or after an unpin, pushes them back first. An entry set
+  // aside may go stale meanwhile (a hit pushes a fresh one, a removal zeroes
+  // the stamp): then it is dropped when it comes back, as any stale entry.
+  template <class Pins>
+  void keep_aside(const Pins& pins) {
+    if constexpr (kHasUnpinEpoch<Pins>) {
+      aside_ = skipped_.empty() ? PinEpoch{} : pins.unpin_epoch();
+    } else {
+      restore_skipped();
+    }
+  }
+  template <class Pins>
+  void take_back_aside(const Pins& pins) {
+    if (skipped_.empty()) return;
+    if constexpr (kHasUnpinEpoch<Pins>) {
+      if (aside_ == pins.unpin_epoch()) return;
+    }
+    restore_skipped();
   }
 
   std::int64_t max_cache_size_;
@@ -357,7 +393,10 @@ class BeladyEvictor final : public BaseEvictor<Dict> {
   std::vector<Slot> slots_;
   std::vector<std::uint32_t> free_;  // !kByEntry only
   std::vector<Entry> heap_;
+  // Entries passed over for a pin (or as the incoming key) by the current
+  // search, or set aside by decide_best_effort until `aside_` moves.
   std::vector<Entry> skipped_;
+  PinEpoch aside_{};
 };
 
 struct BeladyPolicy {

@@ -10,11 +10,19 @@
 //                                      // keys that are resident, so that a
 //                                      // policy can tell in O(1) whether a
 //                                      // put can be satisfied at all
+// and may offer
+//   PinEpoch unpin_epoch() const;      // equal values: the same Pins
+//                                      // object, no key unpinned between
+// so that a policy may remember "this key is pinned" from one call to the
+// next until the epoch moves (belady's KV walk does; kHasUnpinEpoch).
 // The policies take NoPins by default; its checks compile away.
 #ifndef EVICTLAB_PINS_H_
 #define EVICTLAB_PINS_H_
 
+#include <atomic>
 #include <cstdint>
+#include <type_traits>
+#include <utility>
 
 #include "absl/container/flat_hash_map.h"
 #include "absl/container/flat_hash_set.h"
@@ -30,6 +38,48 @@ struct NoPins {
   constexpr std::int64_t pinned_bytes() const { return 0; }
 };
 
+// What unpin_epoch() returns. `object` is unique to one Pins object in
+// this process (a copy or an assigned-to object gets a new one), so two
+// objects never compare equal, even at one address; `unpins` counts the
+// object's unpins.
+struct PinEpoch {
+  std::uint64_t object = 0;  // 0: no Pins object
+  std::uint64_t unpins = 0;
+  friend bool operator==(PinEpoch a, PinEpoch b) {
+    return a.object == b.object && a.unpins == b.unpins;
+  }
+  friend bool operator!=(PinEpoch a, PinEpoch b) { return !(a == b); }
+};
+
+namespace internal {
+// A number unique to each object in the process (1, 2, ...): copies and
+// assignment draw a new one. Thread-safe.
+class ObjectNumber {
+ public:
+  ObjectNumber() : n_(next()) {}
+  ObjectNumber(const ObjectNumber&) : n_(next()) {}
+  ObjectNumber& operator=(const ObjectNumber&) {
+    n_ = next();
+    return *this;
+  }
+  std::uint64_t value() const { return n_; }
+
+ private:
+  static std::uint64_t next() {
+    static std::atomic<std::uint64_t> last{0};
+    return last.fetch_add(1, std::memory_order_relaxed) + 1;
+  }
+  std::uint64_t n_;
+};
+}  // namespace internal
+
+// Whether a Pins type offers unpin_epoch() (see above).
+template <class P, class = void>
+inline constexpr bool kHasUnpinEpoch = false;
+template <class P>
+inline constexpr bool kHasUnpinEpoch<
+    P, std::void_t<decltype(std::declval<const P&>().unpin_epoch())>> = true;
+
 // A set of pinned keys with their stored sizes. The caller pins resident
 // keys only (a key pinned while absent would be counted in pinned_bytes())
 // and unpins them before removing them. O(1) per call; NOT thread-safe.
@@ -40,19 +90,27 @@ class KeySetPins {
     if (keys_.insert(key).second) bytes_ += stored_size;
   }
   void unpin(const K& key, std::int64_t stored_size) {
-    if (keys_.erase(key) != 0) bytes_ -= stored_size;
+    if (keys_.erase(key) != 0) {
+      bytes_ -= stored_size;
+      ++unpin_epoch_;
+    }
   }
   void clear() {
+    if (!keys_.empty()) ++unpin_epoch_;
     keys_.clear();
     bytes_ = 0;
   }
   bool pinned(const K& key) const { return keys_.contains(key); }
   std::int64_t pinned_bytes() const { return bytes_; }
   std::size_t size() const { return keys_.size(); }
+  // Moves on every unpin of a pinned key (and clear() of a non-empty set).
+  PinEpoch unpin_epoch() const { return {number_.value(), unpin_epoch_}; }
 
  private:
   absl::flat_hash_set<K, KeyHash<K>> keys_;
   std::int64_t bytes_ = 0;
+  std::uint64_t unpin_epoch_ = 0;
+  internal::ObjectNumber number_;
 };
 
 // Pins with a count per key, for a cache whose readers pin concurrently
