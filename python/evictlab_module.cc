@@ -377,6 +377,16 @@ class Core {
     return put_blocking(evictor_, dict_, key, size, scratch_, pins_, make,
                         removed);
   }
+  // SIM-SPEC 5's store of a missing block (caller.h put_best_effort): the
+  // victims chosen are removed whatever the outcome, as the simulator's
+  // KvReplayer does; on ILLEGAL the block is not stored. REQUIRES: `key` is
+  // not resident.
+  PutStatus put_best_effort(const K& key, Block value) {
+    const std::int64_t size = value.size;
+    auto make = [&]() -> Block&& { return std::move(value); };
+    return evictlab::put_best_effort(evictor_, dict_, key, size, scratch_,
+                                     pins_, make);
+  }
   const PutResult<K>& scratch() const { return scratch_; }
   std::vector<K>& candidates() { return candidates_; }
 
@@ -888,6 +898,39 @@ void bind_kv(py::module_& m) {
           "room (ILLEGAL: nothing changed). stored is False when the policy "
           "declines after its evictions (S3-FIFO). O(1 + victims).")
       .def(
+          "store_block",
+          [](C& self, py::handle key, std::int64_t size,
+             std::int64_t next_access) {
+            const std::uint64_t k = encode_id(key, "store_block: key");
+            if (size < 0) {
+              throw py::value_error(
+                  fmt::format("store_block: size {} is negative", size));
+            }
+            GilFreeLock lock(self.mu());
+            if (self.dict().contains(k)) {
+              throw py::key_error(fmt::format(
+                  "store_block: key {} is resident (step 3 skips it)", k));
+            }
+            self.tell(next_access);
+            const std::size_t before = self.dict().size();
+            const PutStatus status =
+                self.put_best_effort(k, Block{{size}, py::object()});
+            const std::size_t evicted = self.scratch().evict_keys.size();
+            const bool failed = status == PutStatus::kIllegal;
+            const bool stored =
+                !failed && self.dict().size() + evicted == before + 1;
+            return py::make_tuple(stored, evicted, failed);
+          },
+          py::arg("key"), py::arg("size"), py::arg("next_access") = -1,
+          "SIM-SPEC 5 step 3 for one missing block: the simulator's "
+          "best-effort miss path (caller.h put_best_effort), pinned keys "
+          "never victims. Returns (stored, n_evicted, failed): on failure "
+          "(no unpinned victim left while the block does not fit) the "
+          "victims chosen stay evicted and the block is not stored; stored "
+          "is False without failure when the policy declines after its "
+          "evictions (S3-FIFO). KeyError if the key is resident. "
+          "O(1 + victims).")
+      .def(
           "store",
           [next_of](C& self, py::handle keys, py::handle sizes,
                     py::handle next_access, py::handle victims,
@@ -943,14 +986,15 @@ void bind_kv(py::module_& m) {
                 if (pins.pinned(k)) continue;  // resident: skipped
                 if (na) self.tell((*na)[i]);
                 const std::size_t before = dict.size();
-                if (self.put(k, Block{{sz[i]}, py::object()}, [](Block&&) {}) ==
-                    PutStatus::kIllegal) {
-                  failed = true;
-                  break;
-                }
+                const PutStatus status =
+                    self.put_best_effort(k, Block{{sz[i]}, py::object()});
                 const auto& ev = self.scratch().evict_keys;
                 n_evict += ev.size();
                 if (want_victims) gone.insert(gone.end(), ev.begin(), ev.end());
+                if (status == PutStatus::kIllegal) {
+                  failed = true;  // its victims stay evicted (SIM-SPEC 5)
+                  break;
+                }
                 if (dict.size() + ev.size() == before + 1) {
                   ++n_store;
                   pin(k, sz[i]);
@@ -969,8 +1013,10 @@ void bind_kv(py::module_& m) {
           py::arg("last_size") = py::none(),
           "SIM-SPEC 5 step 3 for one request in one call: pins every "
           "resident key of `keys`, then stores each other key in order "
-          "through the caller loop (pinning it once stored), stopping at the "
-          "first put the policy cannot make room for; unpins what it pinned. "
+          "through the simulator's best-effort miss path (caller.h "
+          "put_best_effort; pinning it once stored), stopping at the first "
+          "block no unpinned victim makes room for, whose victims stay "
+          "evicted; unpins what it pinned. "
           "`sizes` is a list, or one int for every block with `last_size` for "
           "the last. Returns (n_store, n_evict, failed). Appends the "
           "victims' keys to "

@@ -90,7 +90,8 @@ def replay_per_block(requests, cache, bytes_per_token=1, future=None):
     if cache.needs_next_access and future is None:
         raise ValueError(f"{type(cache).__name__}: needs next accesses "
                          f"(binding_kv.next_access)")
-    pin, unpin, hit, put = cache.pin, cache.unpin, cache.hit, cache.put
+    pin, unpin, hit = cache.pin, cache.unpin, cache.hit
+    store = cache.store_block
     full = BLOCK_TOKENS * bytes_per_token
     n_block = n_block_hit = n_token = n_token_hit = 0
     n_store = n_store_failure = n_evict = 0
@@ -125,13 +126,13 @@ def replay_per_block(requests, cache, bytes_per_token=1, future=None):
                 continue
             size = (full if i < last
                     else (length - BLOCK_TOKENS * last) * bytes_per_token)
-            r = put(b, size) if future is None else put(b, size,
-                                                         future[pos + i])
-            if r is None:
+            stored, evicted, failed = (
+                store(b, size) if future is None
+                else store(b, size, future[pos + i]))
+            n_evict += evicted
+            if failed:  # its victims stay evicted (SIM-SPEC 5)
                 n_store_failure += 1
                 break
-            stored, evicted = r
-            n_evict += evicted
             if stored:
                 n_store += 1
                 pin(b)

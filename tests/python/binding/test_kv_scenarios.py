@@ -114,20 +114,14 @@ def test_arc_ghost_hits_keep_the_right_blocks(impl):
 
 
 def test_arc_outright_falls_back_to_the_other_list(impl):
-    # Storing 4 needs 1536 - 100 bytes more than L2's unprotected 1 frees.
-    # NOTE: the model evicts 1 one step at a time and then fails (SIM-SPEC
-    # section 1: the evictions stand); the C++ caller loop, and so the
-    # binding and the simulator, decides the whole put first and changes
-    # nothing when it is ILLEGAL. ctest python.kv_agreement pins the same
-    # difference as its one expected failure.
+    # Storing 4 needs 1536 - 100 bytes more than L2's unprotected 1 frees:
+    # 1 is evicted (the step falls back to L2 when L1 has no unpinned
+    # entry), then no unpinned victim is left and the store fails. The
+    # eviction stands (SIM-SPEC section 1's loop; section 5), on every side.
     r = Run(impl, "arc", 2 * B + 100)
     c = r.replay([req(1, length=100), req(1, length=100), req(2, 3, 4)])
-    if impl == "model":
-        assert sorted(r.resident()) == [2, 3]
-        assert (c["n_evict"], c["n_store_failure"]) == (1, 1)
-    else:
-        assert sorted(r.resident()) == [1, 2, 3]
-        assert (c["n_evict"], c["n_store_failure"]) == (0, 1)
+    assert sorted(r.resident()) == [2, 3]
+    assert (c["n_evict"], c["n_store_failure"]) == (1, 1)
 
 
 def test_s3fifo_promotion_then_ghost_hit(impl):
