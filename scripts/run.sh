@@ -48,7 +48,7 @@ done
 # the loaded 2-core VM, which is why the quick one is cut this way.
 if [[ $profile == quick ]]; then
   small="1024,16384"; large=(262144 1048576); py_entries="1024,16384,262144,1048576"
-  reps=${reps:-3}; min_time=${min_time:-0.02}; py_budget=120
+  reps=${reps:-3}; min_time=${min_time:-0.02}; py_budget=240
   large_groups=(kvobj:str kvobj:cek kvobj:hstr kvobj:hcek tensor:hstr
                 bytearray:hstr disk:hcek)
   policy_group=kvobj:hstr
