@@ -51,7 +51,7 @@ if [[ $profile == quick ]]; then
   reps=${reps:-3}; min_time=${min_time:-0.02}; py_budget=240
   large_groups=(kvobj:str kvobj:cek kvobj:hstr kvobj:hcek tensor:hstr
                 bytearray:hstr disk:hcek)
-  policy_group=kvobj:hstr
+  policy_group=kvobj:hcek
   small_kinds=kvobj; op_variants="(dist:uniform(/cache:|\$)|evictions:)"
   cross=1; gate_subset='/kvobj/hstr/|^BM_GetSize/'
   sim_reps=1; sim_min_time=0.05
