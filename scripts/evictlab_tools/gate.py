@@ -1,7 +1,7 @@
 """The regression gate: instructions per operation, counted by callgrind.
 
     scripts/gate [--update] [--filter REGEX | --subset REGEX] [--threshold PCT]
-                 [--build-dir DIR] [--no-build] [--out RUN_DIR]
+                 [--build-dir DIR] [--no-build] [--out RUN_DIR] [--jobs N]
 
 The cases come from the binary's case list (`evictlab_bench
 --evictlab_list_cases`, docs/CASES.md): every registered policy's get
@@ -26,6 +26,13 @@ a table worst-first, exit 1 when any case rose above its threshold (default
 `--update` rewrites the baseline deliberately (commit it with the change that
 earns it).
 
+The cases are split into `--jobs` shards (default: one per CPU), each a
+callgrind process of its own, run side by side: callgrind is single-threaded,
+and every case builds its cache state afresh (`--evictlab_iterations`,
+bench/common/registry.h), so a case counts the same whichever shard runs it.
+A shard holds whole (family, policy) groups, which keeps its
+--benchmark_filter one product pattern per group.
+
 Exit status: 0 pass, 1 regression or missing case, 2 usage/build/run error.
 """
 import argparse
@@ -37,6 +44,7 @@ import shutil
 import subprocess
 import sys
 import tempfile
+from concurrent.futures import ThreadPoolExecutor
 
 from . import cases, context as context_mod, gatelib, gbench
 
@@ -103,6 +111,38 @@ def run_callgrind(binary, case_filter, iterations, workdir):
     return gatelib.per_op(dumps, iterations_by_name), bench.context
 
 
+def shards(chosen, jobs):
+    """`chosen` split into at most `jobs` lists of whole (family, policy)
+    groups, the largest groups first onto the shard with the fewest cases."""
+    groups = {}
+    for c in chosen:
+        groups.setdefault((c.family, c.policy or ""), []).append(c)
+    bins = [[] for _ in range(max(1, min(jobs, len(groups))))]
+    for _, group in sorted(groups.items(), key=lambda kv: (-len(kv[1]), kv[0])):
+        min(bins, key=len).extend(group)
+    return [b for b in bins if b]
+
+
+def run_sharded(binary, chosen, case_list, jobs, iterations, workdir):
+    """run_callgrind over shards(chosen, jobs) in parallel: (per-op counts of
+    every shard, the first shard's benchmark context)."""
+    parts = shards(chosen, jobs)
+    dirs = []
+    for i in range(len(parts)):
+        dirs.append(os.path.join(workdir, f"shard{i}"))
+        os.makedirs(dirs[-1])
+    with ThreadPoolExecutor(max_workers=len(parts)) as pool:
+        futures = [pool.submit(run_callgrind, binary,
+                               gatelib.bench_filter(part, case_list),
+                               iterations, d)
+                   for part, d in zip(parts, dirs)]
+        results = [f.result() for f in futures]
+    measured = {}
+    for per_op, _ in results:
+        measured.update(per_op)
+    return measured, results[0][1]
+
+
 def context(build_dir, bench_context):
     """The run context (context.collect) with what the counts depend on."""
     valgrind = subprocess.run(["valgrind", "--version"], capture_output=True,
@@ -143,7 +183,12 @@ def main(argv):
     p.add_argument("--baseline", default=os.path.join(REPO, "results", "baseline", "gate.json"))
     p.add_argument("--thresholds", default=os.path.join(REPO, "results", "baseline", "gate_thresholds.json"))
     p.add_argument("--out", help="also write this run's gate.json here (e.g. a results/runs dir)")
+    p.add_argument("--jobs", type=int, default=os.cpu_count() or 1,
+                   help="callgrind processes side by side (default: the CPU count)")
     args = p.parse_args(argv)
+    if args.jobs < 1:
+        print(f"gate: --jobs {args.jobs}: must be at least 1", file=sys.stderr)
+        return 2
     if args.out and not args.out.endswith(".json"):
         # Checked before the run: a bad --out must not cost a whole
         # callgrind run and then lose its counts.
@@ -165,15 +210,15 @@ def main(argv):
         if not args.no_build:
             build(args.build_dir)
         binary = os.path.join(args.build_dir, "evictlab_bench")
-        chosen, bench_filter = select(list_cases(binary), args.filter,
-                                      args.subset)
+        case_list = list_cases(binary)
+        chosen, _ = select(case_list, args.filter, args.subset)
         if not chosen:
             print(f"gate: no case matched --filter {args.filter!r}",
                   file=sys.stderr)
             return 2
         with tempfile.TemporaryDirectory(prefix="evictlab-gate-") as work:
-            measured, bench_ctx = run_callgrind(binary, bench_filter,
-                                                ITERATIONS, work)
+            measured, bench_ctx = run_sharded(binary, chosen, case_list,
+                                              args.jobs, ITERATIONS, work)
     except (RuntimeError, subprocess.CalledProcessError, OSError) as e:
         print(f"gate: {e}", file=sys.stderr)
         return 2

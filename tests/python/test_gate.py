@@ -121,6 +121,33 @@ class SelectionTest(unittest.TestCase):
             "BM_GetSize/field_read", "BM_GetSize/kvobj",
             "BM_GetSize/tensor/dtype:bfloat16/rank:1/view:narrow"])
 
+    def test_shards_hold_whole_groups_and_every_case_once(self):
+        chosen = gatelib.gate_cases(self.cl)
+        for jobs in (1, 2, 3, 64):
+            parts = gate.shards(chosen, jobs)
+            groups = {(c.family, c.policy or "") for c in chosen}
+            self.assertEqual(len(parts), min(jobs, len(groups)))
+            names = [c.name for part in parts for c in part]
+            self.assertEqual(sorted(names), sorted(c.name for c in chosen))
+            owner = {}
+            for i, part in enumerate(parts):
+                for c in part:
+                    # a (family, policy) group never straddles two shards
+                    self.assertEqual(owner.setdefault((c.family, c.policy), i), i)
+        # Greedy by size: two shards differ by at most the largest group.
+        two = gate.shards(chosen, 2)
+        biggest = max(sum(1 for c in chosen if (c.family, c.policy) == g)
+                      for g in {(c.family, c.policy) for c in chosen})
+        self.assertLessEqual(abs(len(two[0]) - len(two[1])), biggest)
+        # Each shard's filter matches exactly its own cases.
+        for part in two:
+            rx = re.compile(gatelib.bench_filter(part, self.cl))
+            self.assertEqual({c.name for c in self.cl if rx.search(c.name)},
+                             {c.name for c in part})
+
+    def test_jobs_below_one_is_a_usage_error(self):
+        self.assertEqual(gate.main(["--jobs", "0", "--no-build"]), 2)
+
     def test_whole_trace_replays_are_not_gated(self):
         # BM_Simulate* time whole traces; the gate counts per-op
         # instructions, so neither its selection nor its filter takes them.
