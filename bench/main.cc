@@ -87,11 +87,16 @@ int main(int argc, char** argv) {
 
   evictlab::bench::register_get_size_benchmarks();
   evictlab::bench::register_cache_benchmarks(entries);
+#if !EVICTLAB_BENCH_GATE_FAMILIES_ONLY
   evictlab::bench::register_fresh_key_benchmarks(entries);
   evictlab::bench::register_request_benchmarks(entries);
   evictlab::bench::register_memory_floor_benchmarks(entries);
   evictlab::bench::register_simulate_benchmarks(shared);
   evictlab::bench::register_concurrent_benchmarks(entries);
+#else
+  static_cast<void>(shared);
+  benchmark::AddCustomContext("families", "gate families only");
+#endif
   if (list_cases) {
     evictlab::bench::print_case_list();
     return 0;

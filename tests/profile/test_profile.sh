@@ -6,11 +6,18 @@
 # script error, and hover / search / zoom / reset must work
 # (tests/profile/flame_probe.js). Saves a screenshot of the flame graph.
 #
-#   tests/profile/test_profile.sh [SCREENSHOT.png]   (default build/profile-flame.png)
+#   tests/profile/test_profile.sh [SCREENSHOT.png [BUILD_DIR]]
+#     (default build/profile-flame.png; BUILD_DIR: see below)
 #
-# Extra scripts/profile arguments can be passed in $PROFILE_TEST_ARGS (e.g.
-# "--no-build" to reuse build-profile/). Needs root or perf permission
-# (scripts/profile explains); installs chromium with apt-get when missing.
+# With BUILD_DIR (ctest passes build/profile-e2e), the test configures its
+# own frame-pointer build there (the `profile` preset with
+# EVICTLAB_BENCH_GATE_FAMILIES_ONLY: the profiled case is in the cache
+# matrix, and the other benchmark files would double the build) and leaves
+# the user's build-profile/ alone; without it, scripts/profile builds
+# build-profile/ as a user's run does. Extra scripts/profile arguments can
+# be passed in $PROFILE_TEST_ARGS (e.g. "--no-build" to reuse the build).
+# Needs root or perf permission (scripts/profile explains); installs
+# chromium with apt-get when missing.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 repo=$(pwd)
@@ -18,6 +25,12 @@ repo=$(pwd)
 shot=${1:-build/profile-flame.png}
 [[ $shot = /* ]] || shot="$repo/$shot"
 mkdir -p "$(dirname "$shot")"
+build_args=()
+if [[ -n ${2:-} ]]; then
+  cmake --preset profile -B "$2" -DEVICTLAB_BENCH_GATE_FAMILIES_ONLY=ON \
+    >/dev/null
+  build_args=(--build-dir "$2")
+fi
 
 CASE='BM_UpdateOnPut/lru/dict:flat/tensor/str/entries:1024/evictions:1'
 CASE_DIR='UpdateOnPut_lru_dict_flat_tensor_str_entries_1024_evictions_1'
@@ -46,7 +59,7 @@ fi
 start=$(date +%s)
 # shellcheck disable=SC2086  # PROFILE_TEST_ARGS is a word list on purpose
 if scripts/profile "${CASE}\$" --entries 1024 --out "$tmp/out" \
-     ${PROFILE_TEST_ARGS:-} > "$tmp/profile.log" 2>&1; then
+     "${build_args[@]}" ${PROFILE_TEST_ARGS:-} > "$tmp/profile.log" 2>&1; then
   ok "scripts/profile exited 0 ($(($(date +%s) - start)) s)"
 else
   bad "scripts/profile exited non-zero"
