@@ -354,8 +354,12 @@ def main(argv=None):
         print(shlex.join(command("RUN_DIR", a.runs, a.cache_sizes, a.traces,
                                  a.pyboundary)))
         return 0
-    o = run(a.run_dir, a.runs, a.cache_sizes, a.traces, a.pyboundary,
-            log=lambda s: print(s, flush=True))
+    try:
+        o = run(a.run_dir, a.runs, a.cache_sizes, a.traces, a.pyboundary,
+                log=lambda s: print(s, flush=True))
+    except OSError as e:    # the run directory cannot be written
+        print(f"evictlab_tools.boundary: --run-dir: {e}", file=sys.stderr)
+        return 2
     return 0 if o["ok"] else 1
 
 

@@ -249,6 +249,21 @@ class RunStepTest(unittest.TestCase):
         self.assertTrue(os.path.isfile(os.path.join(
             self.run_dir, "boundary", "pyboundary.err")))
 
+    def test_an_unwritable_run_dir_is_a_usage_error(self):
+        blocker = os.path.join(self.tmp, "file")
+        open(blocker, "w").close()
+        with contextlib.redirect_stderr(io.StringIO()) as err:
+            rc = boundary.main(["--run-dir", os.path.join(blocker, "run"),
+                                "--pyboundary", self.fake])
+        self.assertEqual(rc, 2)
+        self.assertIn("--run-dir: ", err.getvalue())
+        self.assertIn(blocker, err.getvalue())
+        with contextlib.redirect_stderr(io.StringIO()) as err, \
+                self.assertRaises(SystemExit) as cm:
+            boundary.main(["--run-dir", self.run_dir, "--runs", "0"])
+        self.assertEqual(cm.exception.code, 2)
+        self.assertIn("--runs: 0 is below 1", err.getvalue())
+
     def test_run_sh_prints_the_step_without_building(self):
         for args, runs in (([], "1"), (["--full"], "3")):
             p = subprocess.run([os.path.join(REPO, "scripts", "run.sh")]
