@@ -5,9 +5,10 @@
 
 Reads results/runs/<YYYYmmddTHHMMSSZ>_<sha7>/{cpp.json, python.json,
 cases.json, context.json, gate.json, sim/, boundary/} and
-results/profiles/<case-dir>/, and writes a static site (index.html, ratios.html, policies.html,
-history.html, profiles.html, data.js, assets/) that works from file:// and from any static host: the data
-is embedded as a JS file, nothing is fetched, no CDN.
+results/profiles/<case-dir>/, and writes a static site (index.html,
+ratios.html, policies.html, history.html, profiles.html, data.js, assets/)
+that works from file:// and from any static host: the data is embedded as a
+JS file, nothing is fetched, no CDN.
 
 Everything about a case comes from the package: names and records from
 `cases` (old run directories, without cases.json and with the dict in the

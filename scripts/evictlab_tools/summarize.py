@@ -270,13 +270,14 @@ def boundary_lines(run):
         load = ("; load average at the end: "
                 + " ".join(f"{x:.1f}" for x in b.loadavg)) \
             if b.loadavg else ""
+        cmd = f" and the command, `{' '.join(b.command)}`" if b.command \
+            else ""
         lines += [
             "Every policy's KV-mode replay of each trace four ways, in ns "
             "of the calling thread's CPU time per block reference "
             f"({runs} per way{load}), so that the ratios within a row hold "
             "on a loaded machine; boundary/pyboundary.md has every column"
-            f"{' and the command, `' + ' '.join(b.command) + '`' if b.command else ''}"
-            ". Targets (issue 15): "
+            f"{cmd}. Targets (issue 15): "
             f"{boundary_mod.TARGETS[0][1]} (model ns ÷ batched ns) and "
             f"{boundary_mod.TARGETS[1][1]} (batched ns ÷ C++ ns); "
             "– where the lab has no Python model of the policy.", ""]
