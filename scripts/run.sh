@@ -6,18 +6,22 @@
 # with cpp.json, python.json (Google Benchmark JSON), cases.json (the
 # binary's case list, docs/CASES.md), context.json, gate.json (instruction
 # counts: scripts/gate), sim/ (the policy sweep: every policy on the Mooncake
-# and cloudPhysics traces, `evictlab simulate --json`) and summary.md /
-# summary.csv. Installs missing Debian packages first.
+# and cloudPhysics traces, `evictlab simulate --json`), boundary/ (the Python
+# boundary: scripts/pyboundary, every policy four ways on both Mooncake
+# traces) and summary.md / summary.csv. Installs missing Debian packages
+# first.
 #
 #   scripts/run.sh [--full] [--no-python] [--no-sweep] [--reps N]
 #                  [--min-time SECONDS]
-#   scripts/run.sh --print-sweep   (the sweep's commands, nothing run)
+#   scripts/run.sh --print-sweep     (the sweep's commands, nothing run)
+#   scripts/run.sh [--full] --print-boundary   (the boundary's command)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 profile=quick
 python=1
 sweep=1
+print_boundary=0
 reps=""
 min_time=""
 while (($#)); do
@@ -27,9 +31,10 @@ while (($#)); do
     --no-sweep) sweep=0 ;;
     --print-sweep)
       PYTHONPATH=$PWD/scripts exec /usr/bin/python3 -m evictlab_tools.sweep --print ;;
+    --print-boundary) print_boundary=1 ;;
     --reps) reps=$2; shift ;;
     --min-time) min_time=$2; shift ;;
-    -h|--help) sed -n '2,14p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,17p' "$0"; exit 0 ;;
     *) echo "scripts/run.sh: unknown option '$1' (see --help)" >&2; exit 2 ;;
   esac
   shift
@@ -55,6 +60,8 @@ if [[ $profile == quick ]]; then
   small_kinds=kvobj; op_variants="(dist:uniform(/cache:|\$)|evictions:)"
   cross=1; gate_subset='/kvobj/hstr/|^BM_GetSize/'
   sim_reps=1; sim_min_time=0.05
+  # The Python boundary: one replay per way (evictlab_tools/boundary.py).
+  boundary_runs=1
   # Issue 14's families, a subset: the fresh-key hit of lru (every key
   # kind and size) and the request of 32 chunks with half hits (every
   # policy, 2^10 and 2^14); the Python side the same requests.
@@ -73,8 +80,14 @@ else
   op_variants="(dist:(uniform|zipf)(/cache:|\$)|evictions:|status:)"
   cross=0; gate_subset=''
   sim_reps=$reps; sim_min_time=$min_time
+  boundary_runs=3
   fresh_policies="[^/]+"; request_variants="chunks:[0-9]+/hits:[0-9.]+"
   py_request_variants=""
+fi
+
+if ((print_boundary)); then
+  PYTHONPATH=$PWD/scripts exec /usr/bin/python3 -m evictlab_tools.boundary \
+    --print --runs "$boundary_runs"
 fi
 
 scripts/deps.sh
@@ -87,6 +100,19 @@ run_dir="results/runs/$(date -u +%Y%m%dT%H%M%SZ)_${sha}"
 parts=$(mktemp -d)
 trap 'rm -rf "$parts"' EXIT
 mkdir -p "$run_dir"
+# The binding (`import evictlab`, python/) for the boundary step, built on
+# its own so that a failure is that step's, recorded, not the run's.
+binding_built=0
+if ((python)); then
+  if cmake --build --preset release -j "$(nproc)" --target evictlab_python \
+      >"$parts/binding.log" 2>&1; then
+    binding_built=1
+  else
+    tail -n 20 "$parts/binding.log" >&2
+    echo "scripts/run.sh: the binding (evictlab_python) did not build; the" \
+      "boundary step will be recorded as failed" >&2
+  fi
+fi
 echo "== evictlab $profile profile -> $run_dir"
 
 # The case list of every size of the run: the records the tools read
@@ -196,6 +222,29 @@ if ((sweep)); then
   /usr/bin/python3 -m evictlab_tools.sweep --run-dir "$run_dir" ||
     echo "   policy sweep: a simulation failed (recorded in sim/*.err, not fatal)"
   echo "   policy sweep: $((SECONDS - start)) s"
+fi
+
+# The Python boundary (issue 15; evictlab_tools/boundary.py): every policy's
+# KV-mode replay of both Mooncake traces at 2^23 tokens four ways (the Python
+# model, the binding per block, the binding batched, the C++ simulator),
+# counters checked against `evictlab simulate`, into boundary/. A failure
+# leaves boundary/pyboundary.err and is reported, not fatal, like the sweep.
+if ((python)); then
+  start=$SECONDS
+  echo "-- Python boundary: scripts/pyboundary -> $run_dir/boundary/"
+  if ((binding_built)); then
+    /usr/bin/python3 -m evictlab_tools.boundary --run-dir "$run_dir" \
+      --runs "$boundary_runs" ||
+      echo "   Python boundary: failed (recorded in boundary/pyboundary.err, not fatal)"
+  else
+    mkdir -p "$run_dir/boundary"
+    { echo "$ cmake --build --preset release --target evictlab_python"
+      echo "exit status 1"
+      tail -n 30 "$parts/binding.log"
+      echo "the binding did not build"; } >"$run_dir/boundary/pyboundary.err"
+    echo "   Python boundary: the binding did not build (recorded, not fatal)"
+  fi
+  echo "   Python boundary: $((SECONDS - start)) s"
 fi
 
 /usr/bin/python3 -m evictlab_tools.context "$run_dir" "$profile" build

@@ -980,6 +980,14 @@
   // drawn dashed in black as the offline reference. Then a scatter of hit
   // ratio at one cache size (a selector) against the policy's cost per
   // operation in the same run's benchmark matrix (D.sim[run].cost).
+  // Below the sweep, the run's Python boundary (scripts/run.sh writes
+  // boundary/pyboundary.json with scripts/pyboundary; scripts/dashboard reads
+  // it through evictlab_tools/boundary.py into D.boundary[run]): per trace
+  // and cache size, a grouped bar chart of each policy's ns per block
+  // reference four ways (Python model, binding per block, binding batched,
+  // C++), log scale, with issue 15's two targets marked on the batched bar
+  // as dashed ticks at the time that would just meet them, and a table of
+  // the ratios, met or not.
   // URL state: #run=<id>&op=get|put&entries=<n>&at.<trace>=<cache bytes>.
   function policyColors(series) {
     var n = 0;
@@ -1003,7 +1011,7 @@
   function renderPolicies() {
     var main = document.getElementById("main");
     if (!latest) { renderContext(null); finish(); return; }
-    var withSim = runs.filter(function (r) { return r.has_sim; });
+    var withSim = runs.filter(function (r) { return r.has_sim || r.has_boundary; });
     var fallback = withSim.length ? withSim[withSim.length - 1] : latest;
     var run = runById[state.run] || fallback;
 
@@ -1030,7 +1038,153 @@
       }
       if (S.traces.length) main.appendChild(scatterControls(S));
       S.traces.forEach(function (t) { traceCard(t, S); });
+      boundarySection((D.boundary || {})[run.id] || {present: false, tables: [], errors: [], ways: [], targets: []});
       finish();
+    }
+
+    // ---- the Python boundary (boundary/)
+    function boundarySection(B) {
+      report.boundary = {};
+      report.tables.boundary_rows = 0;
+      var notes = [];
+      if (!B.present) notes.push("This run has no Python boundary measurement (no boundary/ directory: scripts/run.sh --no-python, or a run from before that step).");
+      B.errors.forEach(function (e) { notes.push("Missing Python boundary: " + e); });
+      report.tables.boundary_notices = notes.length;
+      report.tables.boundary_traces = B.tables.length;
+      var head = el("section", {class: "card", id: "boundary"}, el("h2", null, "The Python boundary (" + B.file + ")"),
+        el("p", {class: "muted"}, "Every policy's KV-mode replay of the trace four ways, ns of the calling thread's CPU time per block reference (" +
+          (B.runs > 1 ? "the median of " + B.runs + " replays" : "one replay") + " per way" +
+          (B.loadavg ? "; load average at the end " + B.loadavg.map(function (x) { return x.toFixed(1); }).join(" ") : "") +
+          "): CPU time, so that the ratios within a policy hold on a loaded machine; compare ratios, not times across runs." +
+          (B.command && B.command.length ? " Command: " : "")),
+        B.command && B.command.length ? el("p", {class: "mono"}, B.command.join(" ")) : null,
+        notes.map(function (n) { return el("p", {class: "warn boundary-notice"}, n); }));
+      main.appendChild(head);
+      B.tables.forEach(function (t) { boundaryCard(t, B); });
+    }
+
+    // Bars from the bottom of the plot to the value, half-width w in x units.
+    function barPaths(w) {
+      return function (u, si, i0, i1) {
+        var p = new Path2D(), xs = u.data[0], ys = u.data[si], bottom = u.bbox.top + u.bbox.height;
+        for (var i = i0; i <= i1; i++) {
+          if (ys[i] == null) continue;
+          var xl = u.valToPos(xs[i] - w, "x", true), xr = u.valToPos(xs[i] + w, "x", true), y = u.valToPos(ys[i], "y", true);
+          p.rect(xl, y, xr - xl, bottom - y);
+        }
+        return {stroke: p, fill: p, clip: null, band: null, gaps: null, flags: 0};
+      };
+    }
+    // A short horizontal tick per value, half-width w in x units.
+    function tickPaths(w) {
+      return function (u, si, i0, i1) {
+        var p = new Path2D(), xs = u.data[0], ys = u.data[si];
+        for (var i = i0; i <= i1; i++) {
+          if (ys[i] == null) continue;
+          var y = u.valToPos(ys[i], "y", true);
+          p.moveTo(u.valToPos(xs[i] - w, "x", true), y);
+          p.lineTo(u.valToPos(xs[i] + w, "x", true), y);
+        }
+        return {stroke: p, fill: null, clip: null, band: null, gaps: null, flags: 0};
+      };
+    }
+
+    function metBadge(v, met, t) {
+      if (v == null) return el("span", {class: "badge", title: t.text}, "no model");
+      return el("span", {class: "badge " + (met ? "good" : "bad"), title: t.text + " (" + (t.op === ">=" ? "≥ " : "≤ ") + t.threshold + ")"},
+        (met ? "✔ " : "✘ ") + sig(v, 3) + "×");
+    }
+
+    function boundaryCard(t, B) {
+      var id = "boundary-" + t.id + "-" + t.cache_size;
+      var P = t.policies.length, W = B.ways.length;
+      var bw = 0.8 / W;                       // one bar's width, x units
+      var batched = -1;
+      B.ways.forEach(function (w, k) { if (w.way === "batched") batched = k; });
+      var xs = [], data, series, colors = [];
+      for (var i = 0; i < P; i++) for (var k = 0; k < W; k++) xs.push(i + (k - (W - 1) / 2) * bw);
+      function place(values, k) {
+        var out = xs.map(function () { return null; });
+        values.forEach(function (v, i) { if (v != null) out[i * W + k] = v; });
+        return out;
+      }
+      data = [xs];
+      series = [{label: "policy", value: function (u, v) { return v == null ? "" : t.policies[Math.round(v)]; }}];
+      B.ways.forEach(function (w, k) {
+        var c = PALETTE[k % PALETTE.length];
+        colors.push(c);
+        data.push(place(t.ns[w.way], k));
+        series.push({label: w.label, stroke: c, fill: c + "cc", width: 1, paths: barPaths(bw * 0.45),
+                     points: {show: false}, value: function (u, v) { return fmtNs(v); }});
+      });
+      var TICK = ["#d6336c", "#222"];
+      B.targets.forEach(function (tg, j) {
+        var c = TICK[j % TICK.length];
+        colors.push(c);
+        data.push(place(t.targets[tg.key].limit, batched));
+        series.push({label: "target: " + tg.text + " (the batched bar at or below this)", stroke: c, width: 2.5, dash: j ? [6, 3] : [2, 2],
+                     paths: tickPaths(bw * 0.75), points: {show: false}, value: function (u, v) { return fmtNs(v); }});
+      });
+      var expected = data.slice(1).filter(function (d) { return d.some(function (v) { return v != null; }); }).length;
+      var card = el("section", {class: "card", id: "boundary-" + t.id},
+        el("h2", null, "Python boundary · " + t.id + " at " + t.size_label + " (" + fmtCount(t.cache_size) + " tokens)"),
+        el("p", {class: "muted"}, t.trace + " · " + fmtCount(t.n_block) + " block references" + (t.n_req != null ? " in " + fmtCount(t.n_req) + " requests" : "") +
+          " · ns per block reference, log scale · the dashed ticks on the batched bar are the targets: the bar must reach no higher"));
+      main.appendChild(card);
+      var box = el("div", {class: "plot", id: "chart-" + id});
+      card.appendChild(box);
+      var opts = {
+        width: chartWidth(box), height: 320,
+        scales: {x: {time: false, range: function () { return [-0.5, P - 0.5]; }},
+                 y: {distr: 3, log: 10, range: logRange(null)}},
+        axes: [{label: "policy", splits: function () { return t.policies.map(function (p, i) { return i; }); },
+                values: function (u, sp) { return sp.map(function (v) { return t.policies[v] || ""; }); }, grid: {show: false}},
+               {label: "ns / block reference (log scale)", size: 70, splits: logSplits, filter: keepAll, values: axisNs}],
+        series: series,
+        legend: {live: false},
+        cursor: {drag: {x: false, y: false}, points: {show: false}},
+        plugins: [countPlugin(id, expected), {hooks: {setCursor: function (u) {
+          var ix = u.cursor.idx;
+          if (ix == null || u.cursor.left < 0) { hideTip(); return; }
+          var pi = Math.max(0, Math.min(P - 1, Math.round(u.data[0][ix])));
+          var rows = B.ways.map(function (w, k) {
+            return el("div", null, el("span", {class: "swatch", style: "background:" + colors[k]}), w.label + ": " + fmtNs(t.ns[w.way][pi]));
+          });
+          B.targets.forEach(function (tg) {
+            var v = t.targets[tg.key].value[pi], met = t.targets[tg.key].met[pi];
+            rows.push(el("div", {class: "muted"}, tg.text + ": " + (v == null ? "no model" : sig(v, 3) + "× · " + (met ? "met" : "not met"))));
+          });
+          showTip(u, [el("div", {class: "tip-title"}, t.policies[pi] + (t.counters_equal[pi] ? "" : " (counters differ from the simulator's)"))].concat(rows));
+        }}}]
+      };
+      var u = new uPlot(opts, data, box);
+      u.over.addEventListener("mouseleave", hideTip);
+      allPlots.push({u: u, box: box, height: 320});
+      // The table: the same numbers, and each target met or not.
+      var tk = B.targets.map(function (tg) { return tg.key; });
+      var table = el("table", {class: "data boundary-table", id: "table-" + id},
+        el("thead", null, el("tr", null, el("th", null, "policy"),
+          B.ways.map(function (w) { return el("th", {class: "num"}, w.label + " ns"); }),
+          B.targets.map(function (tg) { return el("th", null, tg.text); }), el("th", null, "counters"))));
+      var tb = el("tbody");
+      t.policies.forEach(function (p, i) {
+        var fail = tk.some(function (k) { return t.targets[k].met[i] === false; });
+        tb.appendChild(el("tr", {class: fail ? "fail" : null}, el("td", {class: "mono"}, p),
+          B.ways.map(function (w) { return el("td", {class: "num"}, fmtNs(t.ns[w.way][i])); }),
+          B.targets.map(function (tg) { return el("td", null, metBadge(t.targets[tg.key].value[i], t.targets[tg.key].met[i], tg)); }),
+          el("td", {class: t.counters_equal[i] ? null : "bad"}, t.counters_equal[i] ? "equal to the simulator's" : "DIFFER from the simulator's")));
+      });
+      table.appendChild(tb);
+      card.appendChild(table);
+      report.tables.boundary_rows = (report.tables.boundary_rows || 0) + P;
+      // What was handed to uPlot and written in the table, for tests/dashboard/e2e.py.
+      var got = {policies: t.policies.slice(), ns: {}, limit: {}, met: {}};
+      B.ways.forEach(function (w, k) { got.ns[w.way] = t.policies.map(function (p, i) { return u.data[k + 1][i * W + k]; }); });
+      B.targets.forEach(function (tg, j) {
+        got.limit[tg.key] = t.policies.map(function (p, i) { return u.data[W + j + 1][i * W + batched]; });
+        got.met[tg.key] = Array.prototype.map.call(tb.rows, function (tr) { return tr.cells[1 + W + j].textContent.charAt(0); });
+      });
+      report.boundary[t.id + "@" + t.cache_size] = got;
     }
 
     function scatterControls(S) {

@@ -4,10 +4,11 @@
     main(argv)        the command line (scripts/dashboard is a thin entry)
 
 Reads results/runs/<YYYYmmddTHHMMSSZ>_<sha7>/{cpp.json, python.json,
-cases.json, context.json, gate.json, sim/} and results/profiles/<case-dir>/,
-and writes a static site (index.html, ratios.html, policies.html,
-history.html, profiles.html, data.js, assets/) that works from file:// and from any static host: the data
-is embedded as a JS file, nothing is fetched, no CDN.
+cases.json, context.json, gate.json, sim/, boundary/} and
+results/profiles/<case-dir>/, and writes a static site (index.html,
+ratios.html, policies.html, history.html, profiles.html, data.js, assets/)
+that works from file:// and from any static host: the data is embedded as a
+JS file, nothing is fetched, no CDN.
 
 Everything about a case comes from the package: names and records from
 `cases` (old run directories, without cases.json and with the dict in the
@@ -38,6 +39,7 @@ import shutil
 import statistics
 import sys
 
+from . import boundary as boundary_mod
 from . import cases as cases_mod
 from . import context as context_mod
 from . import derive
@@ -525,6 +527,7 @@ def load_run(path, time_field="real_time"):
         "has_gate": gate_doc is not None,
         "has_cases": cases_doc is not None,
         "sweep": simresults.load_sweep(path),   # sim/: the policy sweep
+        "boundary": boundary_mod.load_run(path),  # boundary/: pyboundary
     }
 
 
@@ -981,6 +984,37 @@ def sim_view(run, defaults):
             "cost": scatter_cost(run, pols, kv, key)}
 
 
+def boundary_view(run):
+    """The policy page's Python boundary of one run (boundary/, read by
+    evictlab_tools/boundary.py): per trace and cache size, each way's ns
+    per block reference per policy (None where the way did not run: the
+    lab has no Python model of the policy) and, per policy, issue 15's two
+    targets for the batched binding with their ratio and status."""
+    b = run["boundary"]
+    tables = []
+    for t in b.tables:
+        tables.append({
+            "id": t.id, "trace": t.trace, "cache_size": t.cache_size,
+            "size_label": boundary_mod.fmt_size(t.cache_size),
+            "n_req": t.n_req, "n_block": t.n_block,
+            "policies": t.policies,
+            "ns": {w: [r.ns[w] for r in t.rows]
+                   for w, _l in boundary_mod.WAYS},
+            "targets": {k: {"value": [getattr(r, k) for r in t.rows],
+                            "met": [r.met(k) for r in t.rows],
+                            "limit": [r.limit(k) for r in t.rows]}
+                        for k, _t, _o, _th in boundary_mod.TARGETS},
+            "counters_equal": [r.counters_equal for r in t.rows]})
+    return {"present": b.present, "tables": tables, "errors": b.errors,
+            "file": os.path.relpath(b.path, run["path"]),
+            "command": b.command, "runs": b.runs, "loadavg": b.loadavg,
+            "ways": [{"way": w, "label": lab} for w, lab in
+                     boundary_mod.WAYS],
+            "targets": [{"key": k, "text": text, "op": op,
+                         "threshold": th}
+                        for k, text, op, th in boundary_mod.TARGETS]}
+
+
 def build_data(runs, profiles, targets=None):
     if targets is None:
         targets = targets_mod.load()
@@ -998,7 +1032,7 @@ def build_data(runs, profiles, targets=None):
                      "threshold": t.threshold, "unit": t.unit}
                     for t in targets],
         "runs": [], "charts": {}, "getsize": {}, "ratios": {}, "summary": {},
-        "sim": {},
+        "sim": {}, "boundary": {},
         "history": history(runs), "profiles": profiles,
     }
     for r in runs:
@@ -1015,6 +1049,7 @@ def build_data(runs, profiles, targets=None):
             "has_python": r["has_python"], "has_gate": r["has_gate"],
             "has_cases": r["has_cases"],
             "has_sim": bool(r["sweep"].traces),
+            "has_boundary": bool(r["boundary"].tables),
             "n_cpp": len(r["cpp"]),
             "n_py": len(r["py"]) if r["py"] is not None else 0,
             "errors": r["cpp"].errors(),
@@ -1031,6 +1066,7 @@ def build_data(runs, profiles, targets=None):
             and res.median is not None]
         rows = ratio_rows(r, targets)
         data["sim"][r["id"]] = sim_view(r, data["defaults"])
+        data["boundary"][r["id"]] = boundary_view(r)
         data["ratios"][r["id"]] = rows
         data["summary"][r["id"]] = targets_mod.summary(rows, targets)
     return data

@@ -8,8 +8,10 @@ derive.rows (see evictlab_tools/derive.py for the columns). summary.csv has
 derive.COLUMNS; summary.md the context, the targets' status, a headline
 (the reference policy `lru` on the default dict, kvobj values), the memory
 per entry by dict, the policy sweep (RUN_DIR/sim/, evictlab_tools/sweep.py:
-the policies ranked by hit ratio at two cache sizes per trace), then every
-case by family.
+the policies ranked by hit ratio at two cache sizes per trace), the Python
+boundary (RUN_DIR/boundary/, evictlab_tools/boundary.py: per trace, policy x
+{Python model, binding per block, binding batched, C++} in ns per block and
+issue 15's two targets met or not), then every case by family.
 
 A cell is empty where the column does not apply, "n/a" where the other case
 is missing and "error" where a case reported error_occurred.
@@ -20,6 +22,7 @@ import os
 import sys
 
 from . import context as context_mod
+from . import boundary as boundary_mod
 from . import cases, derive, gbench, simresults, targets as targets_mod
 
 HEADLINE_POLICY = "lru"     # the reference port (docs/CASES.md)
@@ -247,6 +250,73 @@ def sweep_lines(run):
     return lines
 
 
+def _met(v):
+    return "–" if v is None else ("met" if v else "**not met**")
+
+
+def boundary_lines(run):
+    """The Python boundary's section (RUN_DIR/boundary/, scripts/pyboundary
+    through evictlab_tools/boundary.py): per trace and cache size, every
+    policy's ns per block reference four ways and issue 15's two targets
+    for the batched binding, met or not."""
+    b = boundary_mod.load_run(run.path)
+    lines = ["## The Python boundary (boundary/)", ""]
+    if not b.present:
+        return lines + ["No boundary/ in this run (scripts/run.sh "
+                        "--no-python, or a run from before this step).", ""]
+    if b.tables:
+        runs = f"the median of {b.runs} replays" if b.runs and b.runs > 1 \
+            else "one replay"
+        load = ("; load average at the end: "
+                + " ".join(f"{x:.1f}" for x in b.loadavg)) \
+            if b.loadavg else ""
+        cmd = f" and the command, `{' '.join(b.command)}`" if b.command \
+            else ""
+        lines += [
+            "Every policy's KV-mode replay of each trace four ways, in ns "
+            "of the calling thread's CPU time per block reference "
+            f"({runs} per way{load}), so that the ratios within a row hold "
+            "on a loaded machine; boundary/pyboundary.md has every column"
+            f"{cmd}. Targets (issue 15): "
+            f"{boundary_mod.TARGETS[0][1]} (model ns ÷ batched ns) and "
+            f"{boundary_mod.TARGETS[1][1]} (batched ns ÷ C++ ns); "
+            "– where the lab has no Python model of the policy.", ""]
+        tk = [t[0] for t in boundary_mod.TARGETS]
+        for t in b.tables:
+            lines += [f"### {t.id} at {boundary_mod.fmt_size(t.cache_size)} "
+                      f"({t.cache_size:,} tokens, {t.n_block:,} block "
+                      f"references)", ""]
+            hdr = ["policy"] + [label + " ns" for _w, label in
+                                boundary_mod.WAYS]
+            hdr += ["batched × model", boundary_mod.TARGETS[0][1],
+                    "batched ÷ C++", boundary_mod.TARGETS[1][1]]
+            body = []
+            for r in t.rows:
+                row = [r.policy + ("" if r.counters_equal
+                                   else " (counters DIFFER)")]
+                row += [md_ns(r.ns[w]) if r.ns[w] is not None else "–"
+                        for w, _l in boundary_mod.WAYS]
+                row += [md_ratio(r.x_model) if r.x_model is not None
+                        else "–", _met(r.met(tk[0])),
+                        md_ratio(r.x_cpp), _met(r.met(tk[1]))]
+                body.append(row)
+            lines += md_table(hdr, body) + [""]
+            for k, text, _op, _th in boundary_mod.TARGETS:
+                checked = [r for r in t.rows if r.met(k) is not None]
+                missed = [r.policy for r in checked if not r.met(k)]
+                lines.append(f"- {text}: met for "
+                             f"{len(checked) - len(missed)} of "
+                             f"{len(checked)} policies"
+                             + (f"; not met: {', '.join(missed)}" if missed
+                                else ""))
+            lines.append("")
+    for msg in b.errors:
+        lines.append(f"- missing: {msg}")
+    if b.errors:
+        lines.append("")
+    return lines
+
+
 def family_table(family, sub):
     if family == "GetSize":
         hdr = ["kv", "variant", "C++ ns", "Python ns", "×Python",
@@ -339,6 +409,7 @@ def markdown(run, rows, targets):
     lines.append("")
     if run.path:
         lines += sweep_lines(run)
+        lines += boundary_lines(run)
     hdr, mem = memory_table(rows, cl)
     if mem:
         lines += ["## Memory: bytes per entry beyond key and value (kvobj)",

@@ -19,9 +19,14 @@ missing and running as root) and fails on:
     reports the series uPlot actually drew, checked against both the
     generator's expectation and the numbers fixed below for the fixtures);
   - an empty ratio table, or other tables with the wrong row count.
+On policies.html it also checks the Python boundary's grouped bar charts:
+each way's bars and both targets' ticks drawn, their values (read back from
+what uPlot was given) equal to the fixture's boundary/pyboundary.json, and
+the table's met / not met per policy.
 Then it proves that these checks bite: it injects an uncaught exception, a
-console.error, an error thrown before the recorder, and a broken data file into
-copies of the site, and fails unless each is caught. Standard library only.
+console.error, an error thrown before the recorder, a broken data file and
+a boundary chart without its batched bars into copies of the site, and
+fails unless each is caught. Standard library only.
 """
 
 import concurrent.futures
@@ -169,31 +174,78 @@ def sim_expect(op="get", entries=1048576, at=None):
     return charts, out
 
 
+def boundary_expect():
+    """The policy page's Python boundary of SIM_RUN as its fixture file
+    (boundary/pyboundary.json) says it must look, read here independently
+    of the generator: per trace, one grouped bar chart of the four ways
+    plus the two target ticks (6 series), and per policy the ns of each way,
+    the targets' limits on the batched bar (model / 10, C++ x 3) and the
+    table's verdict (✔ met, ✘ not met, n: no model)."""
+    with open(os.path.join(FIXTURES, "runs", SIM_RUN, "boundary",
+                           "pyboundary.json")) as f:
+        doc = json.load(f)
+    charts, out, rows = {}, {}, 0
+    for t in doc["traces"]:
+        tid = os.path.basename(t["trace"]).split(".")[0]
+        size = t["results"][0]["cache_size"]
+        ns = {w: [r["ns_per_block_ref"].get(w) for r in t["results"]]
+              for w in ("model", "per_block", "batched", "cpp")}
+        xm = [None if m is None else m / b
+              for m, b in zip(ns["model"], ns["batched"])]
+        xc = [b / c for b, c in zip(ns["batched"], ns["cpp"])]
+        out["%s@%d" % (tid, size)] = {
+            "policies": [r["policy"] for r in t["results"]], "ns": ns,
+            "limit": {"x_model": [None if m is None else m / 10
+                                  for m in ns["model"]],
+                      "x_cpp": [3 * c for c in ns["cpp"]]},
+            "met": {"x_model": ["n" if v is None else "✔" if v >= 10
+                                else "✘" for v in xm],
+                    "x_cpp": ["✔" if v <= 3 else "✘" for v in xc]}}
+        charts["boundary-%s-%d" % (tid, size)] = 6
+        rows += len(t["results"])
+    return charts, out, {"boundary_traces": len(doc["traces"]),
+                         "boundary_notices": 0, "boundary_rows": rows}
+
+
 _SIM_CHARTS, _SIM = sim_expect()
 _SIM_PUT_AT = {"conversation_trace": 512 << 30}
 _SIM_PUT_CHARTS, _SIM_PUT = sim_expect("put", 16384, _SIM_PUT_AT)
+_B_CHARTS, _BOUNDARY, _B_TABLES = boundary_expect()
 PAGES += [
     # The latest run has the sweep: every policy per trace, belady dashed,
-    # the scatter's points equal to the fixture files' numbers.
+    # the scatter's points equal to the fixture files' numbers; and the
+    # Python boundary, every way's bar and both targets' ticks.
     ("policies.html", "selftest=hover", {
-        "charts": _SIM_CHARTS, "sim": _SIM, "hover": 9,
-        "tables": {"sim_traces": 3, "sim_notices": 0},
+        "charts": dict(_SIM_CHARTS, **_B_CHARTS), "sim": _SIM,
+        "boundary": _BOUNDARY, "hover": 9 + len(_B_CHARTS),
+        "tables": dict(_B_TABLES, sim_traces=3, sim_notices=0),
         "text": ["belady (offline reference)", "BM_UpdateOnGet/&lt;policy&gt;"
-                 "/dict:flat/kvobj/hcek/entries:1048576/dist:uniform"]}),
+                 "/dict:flat/kvobj/hcek/entries:1048576/dist:uniform",
+                 "target: batched ≥ 10× model", "DIFFER from the "
+                 "simulator's"]}),
     # The scatter's selectors in the URL: put at 2^14 entries, 512 GiB.
     ("policies.html", "op=put&entries=16384&at.conversation_trace=%d" % (
-        512 << 30), {"charts": _SIM_PUT_CHARTS, "sim": _SIM_PUT,
-                     "tables": {"sim_traces": 3, "sim_notices": 0},
+        512 << 30), {"charts": dict(_SIM_PUT_CHARTS, **_B_CHARTS),
+                     "sim": _SIM_PUT, "boundary": _BOUNDARY,
+                     "tables": dict(_B_TABLES, sim_traces=3, sim_notices=0),
                      "text": ["BM_UpdateOnPut/&lt;policy&gt;/dict:flat/kvobj/"
                               "hcek/entries:16384/evictions:1"]}),
-    # Older runs: no sim/ at all, or a simulation that failed.
+    # Older runs: no sim/ at all, or a simulation that failed; no
+    # boundary/, or a measurement that failed.
     ("policies.html", "run=%s" % FULL_RUN, {
-        "charts": {}, "tables": {"sim_traces": 0, "sim_notices": 1},
-        "text": ["This run has no policy sweep"]}),
+        "charts": {}, "tables": {"sim_traces": 0, "sim_notices": 1,
+                                 "boundary_traces": 0, "boundary_notices": 1,
+                                 "boundary_rows": 0},
+        "text": ["This run has no policy sweep",
+                 "This run has no Python boundary measurement"]}),
     ("policies.html", "run=%s" % FAILED_SIM_RUN, {
-        "charts": {}, "tables": {"sim_traces": 0, "sim_notices": 1},
+        "charts": {}, "tables": {"sim_traces": 0, "sim_notices": 1,
+                                 "boundary_traces": 0, "boundary_notices": 1,
+                                 "boundary_rows": 0},
         "text": ["Missing synthetic_trace: the simulation failed: exit "
-                 "status 2", "field 'hash_ids'"]}),
+                 "status 2", "field 'hash_ids'",
+                 "Missing Python boundary: the measurement failed: exit "
+                 "status 2: scripts/pyboundary: cannot import evictlab"]}),
 ]
 POLICIES_PAGE = len(PAGES) - 4      # index of its first view (screenshot)
 
@@ -363,6 +415,26 @@ def check_page(site, page, frag, expect, shot=None, size=(1400, 1000)):
                 for a, b in zip(pts, want["points"])):
             problems.append("scatter %s: points %s, expected %s" % (
                 tid, pts, want["points"]))
+    for key, want in expect.get("boundary", {}).items():
+        got = (report.get("boundary") or {}).get(key)
+        if not got:
+            problems.append("policy page: boundary chart %s missing" % key)
+            continue
+        if got.get("policies") != want["policies"]:
+            problems.append("boundary %s: policies %s, expected %s" % (
+                key, got.get("policies"), want["policies"]))
+        for field in ("ns", "limit"):
+            for k, vals in want[field].items():
+                g = (got.get(field) or {}).get(k)
+                if g is None or len(g) != len(vals) or any(
+                        (a is None) != (b is None) or (
+                            b is not None and abs(a - b) > 1e-9 * b)
+                        for a, b in zip(g, vals)):
+                    problems.append("boundary %s: %s.%s %s, expected %s" % (
+                        key, field, k, g, vals))
+        if got.get("met") != want["met"]:
+            problems.append("boundary %s: targets %s, expected %s" % (
+                key, got.get("met"), want["met"]))
     for t in expect.get("text", []):
         if t not in out:
             problems.append("text %r not on the page" % t)
@@ -417,7 +489,7 @@ def main():
         shots = {1: (shot, (1400, 1900)),
                  6: (base + "-ratios" + ext, (1400, 1300)),
                  9: (base + "-history" + ext, (1400, 1300)),
-                 POLICIES_PAGE: (base + "-policies" + ext, (1400, 2400))}
+                 POLICIES_PAGE: (base + "-policies" + ext, (1400, 3600))}
         jobs = []
         for i, (page, frag, expect) in enumerate(PAGES):
             path, size = shots.get(i, (None, (1400, 1000)))
@@ -463,6 +535,17 @@ def main():
         jobs.append(("selector click swallowed", "after the click the URL",
                      (broken_select, "index.html", PAGES[2][1], PAGES[2][2],
                       None, (1400, 1000))))
+        # A boundary chart that loses a way's bars must be caught too.
+        lost_bars = inject(
+            site, tmp, "bad-boundary", "policies.html",
+            '<script src="data.js"></script>',
+            "<script>window.EVICTLAB_DATA.boundary[%s].tables.forEach("
+            "function (t) { t.ns.batched = t.ns.batched.map(function () "
+            "{ return null; }); });</script>" % json.dumps(SIM_RUN))
+        jobs.append(("boundary bars lost", "chart boundary-",
+                     (lost_bars, "policies.html", PAGES[POLICIES_PAGE][1],
+                      {k: v for k, v in PAGES[POLICIES_PAGE][2].items()
+                       if k != "hover"}, None, (1400, 1000))))
         # Chromium spends most of its time starting up: run a few at once.
         with concurrent.futures.ThreadPoolExecutor(3) as pool:
             results = list(pool.map(lambda j: check_page(*j[2]), jobs))

@@ -34,6 +34,11 @@ policy at 8 cache sizes (belady, which needs future knowledge, the offline
 reference), plus the cost cases the policy page's scatter reads (every sim
 policy's get and put over the default dict, kvobj, hcek); run 6 has a sim/
 whose only simulation failed (an .err file); runs 1-5 have none.
+The Python boundary (boundary/, scripts/pyboundary's JSON): run 7 has
+tests/python/fixtures/boundary/pyboundary.json, hand-made (two traces,
+lru, lru_strict without a Python model, fifo; one row whose counters
+differ); run 6 has a boundary/ whose measurement failed (an .err file);
+runs 1-5 have none.
 """
 
 import json
@@ -49,6 +54,8 @@ sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(HERE)),
 from evictlab_tools import cases  # noqa: E402
 
 OUT = os.path.join(HERE, "fixtures", "results")
+BOUNDARY_FIXTURE = os.path.join(os.path.dirname(HERE), "python", "fixtures",
+                                "boundary", "pyboundary.json")
 
 SIZES_FULL = [1024, 4096, 16384, 65536, 262144, 1048576]
 SIZES_QUICK = [1024, 16384, 65536, 1048576]
@@ -475,6 +482,8 @@ def main():
                           "w") as f:
                     json.dump(sim_fixture(*spec), f, indent=1)
                     f.write("\n")
+            os.makedirs(os.path.join(d, "boundary"))
+            shutil.copy(BOUNDARY_FIXTURE, os.path.join(d, "boundary"))
         elif idx == len(RUNS) - 2:
             os.makedirs(os.path.join(d, "sim"))
             with open(os.path.join(d, "sim", SIM_FAILED + ".err"), "w") as f:
@@ -482,6 +491,15 @@ def main():
                         "synthetic_trace.jsonl --format mooncake ...\n"
                         "exit status 2\nevictlab simulate: synthetic_trace."
                         "jsonl:17: field 'hash_ids': expected an array\n")
+            os.makedirs(os.path.join(d, "boundary"))
+            with open(os.path.join(d, "boundary", "pyboundary.err"),
+                      "w") as f:
+                f.write("$ scripts/pyboundary --runs 1 --cache-sizes 8388608"
+                        " --out results/runs/.../boundary ...\n"
+                        "exit status 2\nscripts/pyboundary: cannot import "
+                        "evictlab from build/python (No module named "
+                        "'evictlab'); build it: cmake --build --preset "
+                        "release --target evictlab_python\n")
         dump_gbench(os.path.join(d, "cpp.json"), gctx, recs)
         pctx = dict(gctx, executable="pybench",
                     library_build_type="python",

@@ -644,3 +644,91 @@ class PolicyPageTest(unittest.TestCase):
     def test_the_page_is_in_every_pages_navigation(self):
         for f, page, _t in dash.PAGES:
             self.assertIn('href="policies.html"', dash.page_html(page, "x"))
+
+
+class BoundaryViewTest(unittest.TestCase):
+    """The policy page's Python boundary (dashboard.boundary_view) on the
+    fixtures: run 7's boundary/pyboundary.json (hand-made, shared with
+    tests/python), run 6's failed measurement, and runs without one."""
+
+    @classmethod
+    def setUpClass(cls):
+        cls.runs = dash.load_runs(FIXTURES)
+        cls.view = dash.boundary_view(cls.runs[SIM_RUN])
+        with open(os.path.join(cls.runs[SIM_RUN]["path"], "boundary",
+                               "pyboundary.json")) as f:
+            cls.doc = json.load(f)
+
+    def test_every_way_of_every_policy_is_the_files(self):
+        v = self.view
+        self.assertTrue(v["present"])
+        self.assertEqual(v["errors"], [])
+        self.assertEqual(v["file"], "boundary/pyboundary.json")
+        self.assertEqual([w["way"] for w in v["ways"]],
+                         ["model", "per_block", "batched", "cpp"])
+        self.assertEqual([(t["id"], t["cache_size"], t["size_label"])
+                          for t in v["tables"]],
+                         [("conversation_trace", 8388608, "2^23"),
+                          ("synthetic_trace", 8388608, "2^23")])
+        for t, ft in zip(v["tables"], self.doc["traces"]):
+            self.assertEqual(t["policies"],
+                             [r["policy"] for r in ft["results"]])
+            self.assertEqual(t["n_block"], ft["n_block"])
+            for i, r in enumerate(ft["results"]):
+                for w in ("model", "per_block", "batched", "cpp"):
+                    self.assertEqual(t["ns"][w][i],
+                                     r["ns_per_block_ref"].get(w))
+
+    def test_targets_ratio_status_and_limit(self):
+        conv = self.view["tables"][0]
+        xm, xc = conv["targets"]["x_model"], conv["targets"]["x_cpp"]
+        # lru 660/200, lru_strict without a model, fifo 7000/250.
+        self.assertEqual(xm["met"], [False, None, True])
+        self.assertEqual([None if x is None else round(x, 6)
+                          for x in xm["value"]], [3.3, None, 28.0])
+        self.assertEqual(xm["limit"], [66.0, None, 700.0])
+        # batched / C++: 2.5, 2.0, 4.0; the limit is 3x the C++ time.
+        self.assertEqual(xc["value"], [2.5, 2.0, 4.0])
+        self.assertEqual(xc["met"], [True, True, False])
+        self.assertEqual(xc["limit"], [240.0, 300.0, 187.5])
+        self.assertEqual(self.view["tables"][1]["counters_equal"],
+                         [True, True, False])
+
+    def test_runs_without_it_or_with_a_failed_one(self):
+        none = dash.boundary_view(self.runs[FULL])
+        self.assertEqual((none["present"], none["tables"], none["errors"]),
+                         (False, [], []))
+        failed = dash.boundary_view(self.runs[FAILED_SIM_RUN])
+        self.assertTrue(failed["present"])
+        self.assertEqual(failed["tables"], [])
+        self.assertEqual(len(failed["errors"]), 1)
+        self.assertIn("the measurement failed: exit status 2: "
+                      "scripts/pyboundary: cannot import evictlab",
+                      failed["errors"][0])
+        self.assertIn("(boundary/pyboundary.err)", failed["errors"][0])
+
+    def test_a_malformed_file_is_named_and_the_site_builds(self):
+        tmp = tempfile.mkdtemp()
+        self.addCleanup(shutil.rmtree, tmp)
+        run = os.path.join(tmp, "runs", os.path.basename(
+            self.runs[SIM_RUN]["path"]))
+        shutil.copytree(self.runs[SIM_RUN]["path"], run)
+        doc = json.loads(json.dumps(self.doc))
+        doc["traces"][1]["results"][2]["ns_per_block_ref"]["cpp"] = None
+        with open(os.path.join(run, "boundary", "pyboundary.json"), "w") as f:
+            json.dump(doc, f)
+        v = dash.boundary_view(dash.load_run(run))
+        self.assertEqual(v["tables"], [])
+        self.assertEqual(len(v["errors"]), 1)
+        self.assertIn("boundary/pyboundary.json: traces[1].results[2]: "
+                      "field 'ns_per_block_ref.cpp' missing or not a "
+                      "positive number (None)", v["errors"][0])
+        out = os.path.join(tmp, "site")
+        dash.build_site(tmp, out)
+        with open(os.path.join(out, "data.js"), encoding="utf-8") as f:
+            d = json.loads(f.read()[len("window.EVICTLAB_DATA = "):]
+                           .rstrip().rstrip(";"))
+        rid = os.path.basename(run)
+        self.assertEqual(d["boundary"][rid]["errors"], v["errors"])
+        self.assertFalse(d["runs"][0]["has_boundary"])
+        self.assertTrue(d["runs"][0]["has_sim"])
