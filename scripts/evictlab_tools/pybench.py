@@ -92,7 +92,7 @@ import torch
 
 from . import cases, context as context_mod
 from .pymodel import POLICIES
-from .pymodel import kv_policies, kv_replay
+from .pymodel import kv_policies, kv_replay, v0_request
 from .pymodel.lmcache_evictor import (CacheEngineKey, DiskCacheMetadata,
                                       DummyEvictor, KVObj, LRUEvictor,
                                       PutStatus)
@@ -122,6 +122,9 @@ REQUEST_ENTRIES = (1024, 16384)
 REQUEST_CHUNKS = (8, 32, 128)
 REQUEST_HITS = (("0", 0.0), ("0.5", 0.5), ("1", 1.0))
 REQUEST_KV = "kvobj"
+# Every policy with a Python side for BM_Request: the KV models, then
+# LMCache v0's evictors for lru_strict and dummy (v0_request).
+REQUEST_POLICIES = tuple(kv_policies.POLICIES) + tuple(v0_request.EVICTORS)
 _ZEROS48 = "0" * 48
 DTYPES = OrderedDict([
     ("float16", torch.float16), ("bfloat16", torch.bfloat16),
@@ -575,9 +578,19 @@ class FreshGetCase(GetCase):
 class RequestCase(Case):
     """One request of `chunks` chunks whose first round(f * chunks) are the
     same resident prefix every time (bench/request_benchmarks.cc's
-    workload): build the keys, then kv_replay.replay's request loop. The
-    other chunks are new content: their hash is a running counter in 16
-    hex digits and 48 zeros, written per chunk as the C++ side writes it."""
+    workload): build the keys, then the request loop of the policy's
+    Python side. The other chunks are new content: their hash is a running
+    counter in 16 hex digits and 48 zeros, written per chunk as the C++
+    side writes it.
+
+    The Python side: a KV model of kv_policies.POLICIES through
+    kv_replay.replay (LMCache v1 / vLLM shapes); for lru_strict and dummy,
+    whose original is LMCache v0's evictor, v0_request (LRUEvictor /
+    DummyEvictor in v0's retrieve-then-store). Belady is told a next
+    access per block reference from future_table(), as the C++ side is
+    (bench/common/futures.h), so its heap sees near and far futures. A
+    policy that never evicts (dummy) grows by the misses of each request.
+    """
 
     def __init__(self, name, policy, n, chunks, fraction):
         super().__init__(name)
@@ -585,15 +598,37 @@ class RequestCase(Case):
         self.prefix = int(round(fraction * chunks))
         self.block = kv_replay.BLOCK_TOKENS          # bytes, 1 per token
         self.hashes = chunk_hashes(0, chunks + n)
-        self.policy = kv_policies.make_policy(policy, n * self.block)
+        capacity = n * self.block
+        if policy in v0_request.EVICTORS:
+            self.policy = v0_request.make_request_cache(policy, capacity,
+                                                        self.block)
+            self.evicts = self.policy.evicts
+            self.request = self.policy.request
+        else:
+            self.policy = kv_policies.make_policy(policy, capacity)
+            self.evicts = True
+            self.request = self._kv_request
+        self._future = (future_table()
+                        if getattr(self.policy, "needs_next_access", False)
+                        else None)
+        self._op = 0
         self.prefix_hashes = self.hashes[:self.prefix]
         self.m = 0
         filler = [CacheEngineKey(FMT, MODEL, WORLD_SIZE, WORKER_ID, h)
                   for h in self.hashes[chunks:]]
-        c = kv_replay.replay([(filler, n * self.block)], self.policy)
+        c = self.request(filler)
         check(c["n_store"] == n and len(self.policy.resident) == n,
               f"filling: {c['n_store']} stores, "
               f"{len(self.policy.resident)} resident")
+
+    def _kv_request(self, keys):
+        future = None
+        if self._future is not None:
+            a = self._op % FUTURE_DRAWS
+            self._op += len(keys)
+            future = self._future[a:a + len(keys)]
+        return kv_replay.replay([(keys, len(keys) * self.block)],
+                                self.policy, 1, future)
 
     def _request_keys(self):
         a = self.m
@@ -606,35 +641,54 @@ class RequestCase(Case):
         return keys
 
     def check(self):
-        length = self.chunks * self.block
-        kv_replay.replay([(self._request_keys(), length)], self.policy)
+        self.request(self._request_keys())
         keys = self._request_keys()
-        c = kv_replay.replay([(keys, length)], self.policy)
+        before = len(self.policy.resident)
+        c = self.request(keys)
         miss = self.chunks - self.prefix
+        evictions = miss if self.evicts else 0
+        size = self.n if self.evicts else before + miss
         check(c["n_block_hit"] == self.prefix and c["n_store"] == miss
-              and c["n_evict"] == miss and c["n_store_failure"] == 0,
+              and c["n_evict"] == evictions and c["n_store_failure"] == 0,
               f"request: {c['n_block_hit']} hits (want {self.prefix}), "
               f"{c['n_store']} stores, {c['n_evict']} evictions "
-              f"(want {miss})")
+              f"(want {evictions})")
         res = self.policy.resident
-        check(len(res) == self.n and all(k in res for k in keys),
-              f"request: {len(res)} resident (cache {self.n}), or a key of "
+        check(len(res) == size and all(k in res for k in keys),
+              f"request: {len(res)} resident (want {size}), or a key of "
               f"the request is not resident")
 
     def run(self, iters):
-        replay, policy = kv_replay.replay, self.policy
-        length = self.chunks * self.block
+        request = self.request
         make = self._request_keys
         hits = 0
         c0 = _tt()
         t0 = _pc()
         for _ in range(iters):
-            hits += replay([(make(), length)], policy)["n_block_hit"]
+            hits += request(make())["n_block_hit"]
         t1 = _pc()
         c1 = _tt()
         check(hits == self.prefix * iters,
               f"{hits} hits in {iters} requests (want {self.prefix} each)")
         return t1 - t0, c1 - c0, iters
+
+
+FUTURE_DRAWS = 65536   # bench/common/workload.h kDraws
+
+
+def future_table():
+    """bench/common/futures.h's table, extended by REQUEST_CHUNKS' largest
+    so that a request's slice never wraps: xorshift64 from
+    0x9E3779B97F4A7C15, -1 (never again) 1 in 8, else x >> 24."""
+    out = []
+    x = 0x9E3779B97F4A7C15
+    mask = (1 << 64) - 1
+    for _ in range(FUTURE_DRAWS):
+        x ^= (x << 13) & mask
+        x ^= x >> 7
+        x ^= (x << 17) & mask
+        out.append(-1 if x & 7 == 0 else x >> 24)
+    return out + out[:max(REQUEST_CHUNKS)]
 
 
 class PutEvict1Case(Case):
@@ -1164,9 +1218,10 @@ def main(argv=None):
     ap.add_argument("--policies", default="lru,dummy",
                     help="comma-separated: lru, dummy (default both)")
     ap.add_argument("--request-policies", default=",".join(
-                        kv_policies.POLICIES),
+                        REQUEST_POLICIES),
                     help="comma-separated policies of BM_Request (the "
-                         "KV models': " + ", ".join(kv_policies.POLICIES)
+                         "KV models' and LMCache v0's: "
+                         + ", ".join(REQUEST_POLICIES)
                          + "; default all; empty: none)")
     ap.add_argument("--request-variants", default=None,
                     help="comma-separated chunks:N/hits:f of BM_Request "
@@ -1187,9 +1242,9 @@ def main(argv=None):
             ap.error(f"unknown policy {p!r}; the model has {POLICIES}")
     request_policies = [p for p in args.request_policies.split(",") if p]
     for p in request_policies:
-        if p not in kv_policies.POLICIES:
-            ap.error(f"--request-policies: unknown policy {p!r}; the KV "
-                     f"models have {tuple(kv_policies.POLICIES)}")
+        if p not in REQUEST_POLICIES:
+            ap.error(f"--request-policies: unknown policy {p!r}; the "
+                     f"Python sides are {REQUEST_POLICIES}")
     request_variants = None
     if args.request_variants is not None:
         request_variants = {v for v in args.request_variants.split(",") if v}

@@ -22,14 +22,18 @@ How it measures: the trace is read and checked once, outside the timed
 region; each (policy, size) replays it into a fresh policy with the garbage
 collector off (as pybench and timeit do), timed by time.perf_counter_ns
 around the whole replay; with --runs N the median of N replays is kept (the
-counters of every run must agree). ns_per_block_ref = ns / n_block. The C++
-side is single-threaded (--threads 1), like the model. Both sides run in
-the same invocation, one after the other, so their ratio is taken on the
-same machine within a minute; compare ratios, not absolute times.
+counters of every run must agree). Belady's next accesses
+(kv_replay.next_access) are computed once per trace, outside the timed
+region, as the C++ simulator computes them before its clock starts.
+ns_per_block_ref = ns / n_block. The C++ side is single-threaded
+(--threads 1), like the model. Both sides run in the same invocation, one
+after the other, so their ratio is taken on the same machine within a
+minute; compare ratios, not absolute times.
 
 Options:
   --policy LIST       comma-separated model policies, or all (default all:
-                      lru, fifo, mru, lfu, arc, s3fifo)
+                      lru, fifo, mru, clock, lfu, sieve, arc, s3fifo,
+                      belady)
   --cache-sizes SIZES as evictlab simulate takes them: a comma-separated
                       list of sizes and START:STOP:STEP ranges (STOP
                       included), in bytes or with KiB/MiB/GiB/TiB; with the
@@ -161,8 +165,11 @@ def parse_policies(text):
     return names
 
 
-def time_replay(requests, policy_name, cache_size, bytes_per_token, runs=1):
-    """(counters, median ns) of `runs` replays into fresh policies, GC off."""
+def time_replay(requests, policy_name, cache_size, bytes_per_token, runs=1,
+                future=None):
+    """(counters, median ns) of `runs` replays into fresh policies, GC off.
+    `future`: kv_replay.next_access(requests), for a policy that needs it
+    (else the replay computes it inside the timed region)."""
     counters, times = None, []
     for _ in range(runs):
         policy = kv_policies.make_policy(policy_name, cache_size)
@@ -171,7 +178,7 @@ def time_replay(requests, policy_name, cache_size, bytes_per_token, runs=1):
         gc.disable()
         try:
             t0 = time.perf_counter_ns()
-            c = kv_replay.replay(requests, policy, bytes_per_token)
+            c = kv_replay.replay(requests, policy, bytes_per_token, future)
             t1 = time.perf_counter_ns()
         finally:
             if was_enabled:
@@ -233,10 +240,13 @@ def run_trace(path, policies, sizes, bytes_per_token, runs, evictlab=None,
         cmd = cpp_command(evictlab, path, policies, sizes, bytes_per_token)
         doc["cpp_command"] = cmd
         cpp = run_cpp(cmd)
+    future = (kv_replay.next_access(requests)
+              if any(kv_policies.POLICIES[p].needs_next_access
+                     for p in policies) else None)
     for policy in policies:
         for size in sizes:
             counters, ns = time_replay(requests, policy, size,
-                                       bytes_per_token, runs)
+                                       bytes_per_token, runs, future)
             r = {"policy": policy, "cache_size": size}
             r.update(counters)
             r["seconds"] = ns / 1e9

@@ -8,7 +8,8 @@ ctest runs it as python.kv_agreement (tests/CMakeLists.txt passes the
 binary it built). It is not named test_*.py so that the discover run of
 tests/python (python.model_and_summary) does not run it a second time.
 
-- Object mode (SIM-SPEC sections 1 and 4): every model policy on
+- Object mode (SIM-SPEC sections 1 and 4): every model policy (belady
+  with section 3's next accesses) on
   cloudPhysicsIO.oracleGeneral.bin at 128 MiB and 1 GiB has the C++
   simulator's n_miss and n_miss_byte (which equal libCacheSim's).
 - KV mode (section 5): every model policy on both Mooncake traces, at
@@ -109,14 +110,31 @@ class ObjectModeAgreementTest(unittest.TestCase):
                                      (want["n_miss"], want["n_miss_byte"]))
 
 
+def object_next_access(requests):
+    """SIM-SPEC section 3's pre-pass: the index of each request's next
+    request for the same object, -1 for none (the oracleGeneral records'
+    next_access, 0-based, when no record was skipped)."""
+    out, later = [-1] * len(requests), {}
+    for i in range(len(requests) - 1, -1, -1):
+        oid = requests[i][0]
+        out[i] = later.get(oid, -1)
+        later[oid] = i
+    return out
+
+
 def object_replay(policy, cap, requests):
     """SIM-SPEC section 1 per request, through the KV replay protocol with
-    nothing protected: (n_miss, n_miss_byte)."""
+    nothing protected (Belady told each request's next access):
+    (n_miss, n_miss_byte)."""
     p = kv_policies.make_policy(policy, cap)
+    future = object_next_access(requests) if p.needs_next_access else None
     resident, n_miss, n_miss_byte, used = p.resident, 0, 0, 0
-    for oid, size in requests:
+    for i, (oid, size) in enumerate(requests):
         if oid in resident:
-            p.hit((oid,))
+            if future is None:
+                p.hit((oid,))
+            else:
+                p.hit((oid,), (future[i],))
             continue
         n_miss += 1
         n_miss_byte += size
@@ -128,7 +146,8 @@ def object_replay(policy, cap, requests):
             freed = p.evict_one(size, ())
             assert freed >= 0, "nothing protected, so a victim exists"
             used -= freed
-        if p.insert(oid, size):
+        if (p.insert(oid, size) if future is None
+                else p.insert(oid, size, future[i])):
             used += size
     return n_miss, n_miss_byte
 

@@ -223,6 +223,207 @@ class PolicyRulesTest(unittest.TestCase):
         self.assertEqual(p.used, 4700)
 
 
+class ClockRulesTest(unittest.TestCase):
+    """SIM-SPEC ``clock``; ``clock`` lists tail..head with the counters."""
+
+    def test_second_chance_with_one_bit(self):
+        # cap 3: [1],[2],[3]; 1 hit twice: its 1-bit counter stays at 1.
+        # [4]: the tail 1 has 1: decremented to 0, moved to the head; 2 (0)
+        # is the victim. [5]: tail 3 (0) goes. [6]: tail 1 is at 0 now: it
+        # goes (FIFO would have evicted 1 at [4]).
+        p, c = run("clock", 3 * B, [req(1), req(2), req(3), req(1), req(1),
+                                    req(4)])
+        self.assertEqual(dict(p.clock), {3: 0, 1: 0, 4: 0})
+        self.assertEqual(list(p.clock), [3, 1, 4])
+        kv_replay.replay([req(5), req(6)], p)
+        self.assertEqual(list(p.clock), [4, 5, 6])
+
+    def test_n_bit_counter_saturates_at_its_maximum(self):
+        # 2 bits: max_freq 3. Two hits give 1 a counter of 2, so it survives
+        # two passes of the hand: [4] (2 -> 1, 2 evicted), [5] (3 evicted:
+        # 1 is no longer at the tail), [6] (1 -> 0 and to the head, 4
+        # evicted). With 1 bit, [6] evicts 1 (the test above).
+        p = kv_policies.ClockCachePolicy(3 * B, n_bit_counter=2)
+        self.assertEqual(p.max_freq, 3)
+        kv_replay.replay([req(1), req(2), req(3), req(1), req(1), req(4)], p)
+        self.assertEqual(dict(p.clock), {3: 0, 1: 1, 4: 0})
+        kv_replay.replay([req(5), req(6)], p)
+        self.assertEqual(dict(p.clock), {5: 0, 1: 0, 6: 0})
+        self.assertEqual(list(p.clock), [5, 1, 6])
+        for _ in range(5):
+            p.update_on_hit(5, p.cache_dict)
+        self.assertEqual(p.clock[5], 3)       # saturated
+        self.assertEqual(list(p.clock), [5, 1, 6])   # a hit moves nothing
+        for bad in (0, 9):
+            with self.assertRaisesRegex(ValueError, "clock.n-bit-counter"):
+                kv_policies.ClockCachePolicy(B, n_bit_counter=bad)
+
+    def test_a_protected_block_is_passed_with_its_counter_unchanged(self):
+        # [1], [1] hit (counter 1), [2], [3]. [5,1]: k = 0, so 1 is the
+        # request's (protected) but not touched. Storing 5: the tail 1 is
+        # passed to the head with its counter still 1; 2 is the victim.
+        # [6] evicts 3; [7]: 1 spends its counter now (-> 0, head), and 5
+        # goes. Had the pass spent it, [7] would have evicted 1.
+        p, c = run("clock", 3 * B, [req(1), req(1), req(2), req(3),
+                                    req(5, 1)])
+        self.assertEqual(dict(p.clock), {3: 0, 1: 1, 5: 0})
+        self.assertEqual(list(p.clock), [3, 1, 5])
+        self.assertEqual((c["n_block_hit"], c["n_evict"]), (1, 1))
+        kv_replay.replay([req(6), req(7)], p)
+        self.assertEqual(list(p.clock), [6, 1, 7])
+
+    def test_only_protected_blocks_left_is_no_victim_and_no_change(self):
+        # cap 2: [1, 2, 3]: 3 finds only the request's blocks: one lap of
+        # the hand, the order as it was, and a store failure.
+        p, c = run("clock", 2 * B, [req(1, 2, 3)])
+        self.assertEqual(list(p.clock), [1, 2])
+        self.assertEqual((c["n_store"], c["n_store_failure"]), (2, 1))
+        self.assertEqual(
+            p.get_evict_candidates(p.cache_dict, 2, frozenset({1})), [2])
+
+
+class SieveRulesTest(unittest.TestCase):
+    """SIM-SPEC ``sieve``; ``nodes`` lists tail..head (nothing moves)."""
+
+    def test_hand_starts_at_the_tail_and_stays_after_the_victim(self):
+        # cap 3: [1],[2],[3]; 1 hit. [4]: no hand: from the tail, 1 is
+        # visited (cleared), 2 is the victim, the hand goes to 3. Then 3 is
+        # hit; [5]: from the hand, 3 is cleared, 4 is the victim (LRU would
+        # evict 1, a search from the tail too); 4 was the head: no hand.
+        # [6]: from the tail again: 1 (cleared at [4]) goes, the hand to 3.
+        p, c = run("sieve", 3 * B, [req(1), req(2), req(3), req(1),
+                                    req(4)])
+        self.assertEqual(list(p.nodes), [1, 3, 4])
+        self.assertEqual(p.hand.key, 3)
+        self.assertFalse(p.nodes[1].visited)
+        kv_replay.replay([req(3), req(5)], p)
+        self.assertEqual(list(p.nodes), [1, 3, 5])
+        self.assertIsNone(p.hand)
+        kv_replay.replay([req(6)], p)
+        self.assertEqual(list(p.nodes), [3, 5, 6])
+        self.assertEqual(p.hand.key, 3)
+        self.assertEqual((p.tail.key, p.head.key), (3, 6))
+
+    def test_the_hand_wraps_from_the_head_to_the_tail(self):
+        # As above to [4] (hand on 3); 3 and 4 hit. [5]: 3 and 4 are
+        # cleared, the hand wraps to the tail 1 (unvisited): it goes.
+        p, c = run("sieve", 3 * B, [req(1), req(2), req(3), req(1), req(4),
+                                    req(3), req(4), req(5)])
+        self.assertEqual(list(p.nodes), [3, 4, 5])
+        self.assertEqual(p.hand.key, 3)
+        self.assertEqual([p.nodes[k].visited for k in (3, 4, 5)],
+                         [False, False, False])
+
+    def test_a_protected_block_keeps_its_bit(self):
+        # [1],[2],[3]; 1 and 2 hit. [5,1]: 1 is the request's (after the
+        # broken prefix): storing 5 steps over it without clearing its bit,
+        # clears 2's, evicts 3. [6]: from the tail (3 was the head): 1 is
+        # cleared now, 2 goes. Had the step cleared 1, [6] would evict 1.
+        p, c = run("sieve", 3 * B, [req(1), req(2), req(3), req(1), req(2),
+                                    req(5, 1)])
+        self.assertEqual({k: n.visited for k, n in p.nodes.items()},
+                         {1: True, 2: False, 5: False})
+        self.assertIsNone(p.hand)
+        kv_replay.replay([req(6)], p)
+        self.assertEqual(list(p.nodes), [1, 5, 6])
+
+    def test_removing_the_hand_moves_it_to_the_newer_block(self):
+        p, _ = run("sieve", 3 * B, [req(1), req(2), req(3), req(1), req(4)])
+        self.assertEqual(p.hand.key, 3)
+        p.remove(3)
+        self.assertEqual(p.hand.key, 4)
+        p.remove(4)
+        self.assertIsNone(p.hand)
+        self.assertEqual((p.tail.key, p.head.key), (1, 1))
+        self.assertEqual(p.get_evict_candidates(p.cache_dict, 1,
+                                                frozenset({1})), [])
+
+
+class BeladyRulesTest(unittest.TestCase):
+    """SIM-SPEC ``belady`` with section 5's future (kv_replay.next_access)."""
+
+    def test_next_access_is_the_first_reference_in_the_next_request(self):
+        # flat: 0:1 1:2 | 2:3 | 3:2 4:1 4 | 5:1. Block 1 at 0: the next
+        # request holding 1 is the third, where 1 is at 4. A repeat within
+        # a request is not "next": [7, 7] -> both point at the next [7].
+        reqs = [req(1, 2), req(3), req(2, 1), req(1)]
+        self.assertEqual(kv_replay.next_access(reqs), [4, 3, -1, -1, 5, -1])
+        reqs = [req(7, 7), req(8, 7)]
+        self.assertEqual(kv_replay.next_access(reqs), [3, 3, -1, -1])
+        # The binding's driver computes the same (binding_kv.next_access).
+        from evictlab_tools import binding_kv
+        path = os.path.join(MOONCAKE, "synthetic_trace.jsonl")
+        requests = kv_replay.read_mooncake(path)
+        self.assertEqual(kv_replay.next_access(requests),
+                         binding_kv.next_access(requests))
+
+    def test_farthest_first_never_again_first_newest_first(self):
+        # [1],[2],[3],[4],[1],[3],[2]: next accesses 1 -> 4, 2 -> 6,
+        # 3 -> 5. [4] evicts 2, the farthest (LRU would evict 1). [1] and
+        # [3] hit, and their next access becomes "never" (-1): resident 4,
+        # 1, 3 are all never used again, so [2] evicts the one stamped
+        # last, 3. (Hits that kept 1 -> 4 and 3 -> 5 would evict 4.)
+        p, c = run("belady", 3 * B, [req(1), req(2), req(3), req(4),
+                                     req(1), req(3), req(2)])
+        self.assertEqual(sorted(p.cache_dict), [1, 2, 4])
+        self.assertEqual((c["n_block_hit"], c["n_evict"]), (2, 2))
+
+    def test_the_future_given_or_computed_is_the_same(self):
+        reqs = [req(1), req(2), req(3), req(4), req(1), req(3), req(2)]
+        future = kv_replay.next_access(reqs)
+        p = kv_policies.make_policy("belady", 3 * B)
+        self.assertEqual(kv_replay.replay(reqs, p, 1, future),
+                         run("belady", 3 * B, reqs)[1])
+        with self.assertRaisesRegex(ValueError, "future: 6 next accesses "
+                                    "for 7 block references"):
+            kv_replay.replay(reqs, kv_policies.make_policy("belady", B), 1,
+                             future[:6])
+        # A policy that needs no future ignores one.
+        self.assertFalse(kv_policies.make_policy("lru", B).needs_next_access)
+
+    def test_own_blocks_at_the_top_are_passed_over(self):
+        # [1],[2],[3],[4,5]: next 1 -> 5, 2 -> 6, 3 never. Storing 4
+        # evicts 3; storing 5: the top is 4 (never again, newest), the
+        # request's own: 2 (next 6) goes instead.
+        p, c = run("belady", 3 * B, [req(1), req(2), req(3), req(4, 5),
+                                     req(1), req(2)])
+        self.assertEqual(c["n_evict"], 3)
+        # [1] hits; [2] evicts among 1, 4, 5, all never again: 1 (hit last).
+        self.assertEqual(sorted(p.cache_dict), [2, 4, 5])
+
+    def test_set_aside_blocks_come_back_for_other_protection(self):
+        # The LMCache v1 interface: next accesses as the hooks' argument.
+        p = kv_policies.BeladyCachePolicy(10 * B)
+        for key, nxt in ((1, -1), (2, 10), (3, 5)):
+            p.insert(key, B, nxt)
+        mine = frozenset({1})
+        self.assertEqual(p.get_evict_candidates(p.cache_dict, 1, mine), [2])
+        p.cache_dict.pop(2)
+        self.assertEqual(p.get_evict_candidates(p.cache_dict, 5, mine), [3])
+        p.cache_dict.pop(3)
+        self.assertEqual(p.get_evict_candidates(p.cache_dict, 1, mine), [])
+        self.assertEqual(p.aside_for, mine)
+        self.assertEqual(p.get_evict_candidates(p.cache_dict, 1,
+                                                frozenset()), [1])
+        # Without a future every block is "never again": newest first.
+        q = kv_policies.BeladyCachePolicy(10 * B)
+        for key in (1, 2, 3):
+            q.insert(key, B)
+        q.update_on_hit(1, q.cache_dict)
+        self.assertEqual(q.get_evict_candidates(q.cache_dict, 3), [1, 3, 2])
+
+    def test_stale_entries_do_not_grow_the_heap(self):
+        # 10^4 hits of two resident blocks: the heap is rebuilt from the
+        # live entries whenever stale ones outnumber them.
+        p = kv_policies.BeladyCachePolicy(10 * B)
+        p.insert(1, B, 3)
+        p.insert(2, B, 4)
+        for i in range(10000):
+            p.update_on_hit(1 + i % 2, p.cache_dict, 100 + i)
+        self.assertLessEqual(len(p.heap), 2 * 2 + 65)
+        self.assertEqual(p.get_evict_candidates(p.cache_dict, 2), [2, 1])
+
+
 class KVModeEveryPolicyTest(unittest.TestCase):
     """Rules of section 5 whose counts are the same for every policy."""
 
@@ -417,10 +618,11 @@ class PykvCommandLineTest(unittest.TestCase):
                       err.getvalue())
         err = io.StringIO()
         with redirect_stdout(io.StringIO()), redirect_stderr(err):
-            rc = pykv.main(["--policy", "lru,clock", "--cache-sizes", "1",
-                            path])
+            rc = pykv.main(["--policy", "lru,lru_strict", "--cache-sizes",
+                            "1", path])
         self.assertEqual(rc, 2)
-        self.assertIn("--policy: unknown policy 'clock'", err.getvalue())
+        self.assertIn("--policy: unknown policy 'lru_strict'",
+                      err.getvalue())
 
     def _fake_evictlab(self, results):
         """A fake `evictlab` whose simulate prints these results as JSON and

@@ -121,14 +121,17 @@ class PyBenchTest(unittest.TestCase):
         # 48 tensor + 4 other GetSize; 4 entries x 4 kv x 2 key x (lru: 2
         # gets + 4 puts, dummy: 2 gets + 2 puts), as the C++ suite registers;
         # the fresh-key gets: 4 entries x kvobj x 2 key x 2 policies; the
-        # requests: 2 of the entries (2^10, 2^14) x 6 KV policies x 3 chunk
-        # counts x 3 hit fractions.
+        # requests: 2 of the entries (2^10, 2^14) x 11 policies (the 9 KV
+        # models, lru_strict and dummy over LMCache v0's evictors) x 3
+        # chunk counts x 3 hit fractions.
         self.assertEqual(len(names), 52 + 4 * 4 * 2 * (6 + 4)
-                         + 4 * 2 * 2 + 2 * 6 * 3 * 3)
+                         + 4 * 2 * 2 + 2 * 11 * 3 * 3)
         self.assertIn("BM_UpdateOnGet/lru/dict:pydict/kvobj/cek/"
                       "entries:1024/dist:uniform/key:fresh", names)
-        self.assertIn("BM_Request/s3fifo/dict:pydict/kvobj/cek/"
-                      "entries:16384/chunks:32/hits:0.5", names)
+        for policy in ("s3fifo", "clock", "sieve", "belady", "lru_strict",
+                       "dummy"):
+            self.assertIn(f"BM_Request/{policy}/dict:pydict/kvobj/cek/"
+                          "entries:16384/chunks:32/hits:0.5", names)
         self.assertNotIn("BM_UpdateOnGet/lru/dict:pydict/tensor/cek/"
                          "entries:1024/dist:uniform/key:fresh", names)
         self.assertNotIn("BM_UpdateOnPut/dummy/dict:pydict/kvobj/cek/"
@@ -157,25 +160,75 @@ class RequestAndFreshKeyTest(unittest.TestCase):
     cache is caught before or while timing."""
 
     def test_request_checks_and_runs(self):
-        for policy in ("lru", "fifo", "mru", "lfu", "arc", "s3fifo"):
+        for policy in pybench.REQUEST_POLICIES:
             with self.subTest(policy=policy):
                 c = pybench.RequestCase("r", policy, 64, 8, 0.5)
                 c.check()
                 real, cpu, done = c.run(20)
                 self.assertEqual(done, 20)
-                self.assertEqual(len(c.policy.resident), 64)
+                # dummy never evicts: the fill, the prefix, and 4 misses for
+                # each of the 2 checked and 20 timed requests.
+                self.assertEqual(len(c.policy.resident),
+                                 64 if policy != "dummy"
+                                 else 64 + 4 + 4 * 22)
                 # the miss keys are new every request: no key repeats
                 k1, k2 = c._request_keys(), c._request_keys()
                 self.assertEqual(k1[:4], k2[:4])
                 self.assertFalse(set(k1[4:]) & set(k2[4:]))
 
     def test_request_without_its_prefix_is_an_error(self):
-        c = pybench.RequestCase("r", "lru", 64, 8, 0.5)
+        for policy in ("lru", "belady", "lru_strict", "dummy"):
+            with self.subTest(policy=policy):
+                c = pybench.RequestCase("r", policy, 64, 8, 0.5)
+                c.check()
+                prefix_key = c._request_keys()[0]
+                c.policy.remove(prefix_key)
+                with self.assertRaisesRegex(pybench.CaseError, "hits"):
+                    c.run(5)
+
+    def test_the_python_sides_of_lru_strict_and_dummy_are_lmcache_v0(self):
+        # lru_strict: v0's LRUEvictor, so the victims are the least
+        # recently used keys: after the fill (keys 0..63 of the filler)
+        # and one request [prefix p0..p3, m0..m3], the four oldest filler
+        # keys are gone and the prefix is the most recent but the misses.
+        c = pybench.RequestCase("r", "lru_strict", 64, 8, 0.5)
+        self.assertIsInstance(c.policy.evictor, pybench.LRUEvictor)
+        filler = list(c.policy.cache_dict)
+        keys = c._request_keys()
+        counts = c.request(keys)
+        self.assertEqual(counts, {"n_block_hit": 0, "n_store": 8,
+                                  "n_evict": 8, "n_store_failure": 0})
+        self.assertEqual(list(c.policy.cache_dict), filler[8:] + keys)
+        self.assertEqual(c.policy.evictor.current_cache_size, 64 * 512)
+        keys = c._request_keys()
+        counts = c.request(keys)
+        self.assertEqual(counts["n_block_hit"], 4)
+        self.assertEqual(list(c.policy.cache_dict)[-8:],
+                         keys[3::-1] + keys[4:])
+        d = pybench.RequestCase("r", "dummy", 64, 8, 0.5)
+        self.assertIsInstance(d.policy.evictor, pybench.DummyEvictor)
+        self.assertFalse(d.evicts)
+        with self.assertRaisesRegex(ValueError, "unknown v0 policy 'lru'"):
+            pybench.v0_request.make_request_cache("lru", 1024, 512)
+
+    def test_belady_is_told_the_benchmarks_future(self):
+        # bench/common/futures.h: xorshift64, never again 1 in 8.
+        t = pybench.future_table()
+        self.assertEqual(len(t), pybench.FUTURE_DRAWS
+                         + max(pybench.REQUEST_CHUNKS))
+        self.assertEqual(t[pybench.FUTURE_DRAWS:], t[:128])
+        self.assertEqual(t[0], 945353633291)
+        never = sum(1 for x in t[:pybench.FUTURE_DRAWS] if x == -1)
+        self.assertAlmostEqual(never / pybench.FUTURE_DRAWS, 1 / 8,
+                               delta=0.01)
+        c = pybench.RequestCase("r", "belady", 64, 8, 0.5)
         c.check()
-        prefix_key = c._request_keys()[0]
-        c.policy.remove(prefix_key)
-        with self.assertRaisesRegex(pybench.CaseError, "hits"):
-            c.run(5)
+        heap_keys = {e[2] for e in c.policy.heap}
+        self.assertTrue(set(c.policy.live) <= heap_keys)
+        # Finite next accesses reached the heap (without them every entry
+        # would be "never again").
+        self.assertTrue(any(-e[0] != c.policy.NEVER
+                            for e in c.policy.live.values()))
 
     def test_all_hits_and_no_hits(self):
         for f, hits in ((0.0, 0), (1.0, 8)):

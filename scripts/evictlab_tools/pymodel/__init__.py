@@ -3,8 +3,9 @@
     lmcache_evictor   LRUEvictor / DummyEvictor over Python's OrderedDict
     replay            replays ../shared/golden traces through the model
     kv_policies       LMCache v1 / vLLM-shaped KV-cache policies (lru, fifo,
-                      mru, lfu, arc, s3fifo) with SIM-SPEC section 4's rules;
-                      its POLICIES is their registry (stdlib only)
+                      mru, clock, lfu, sieve, arc, s3fifo, belady) with
+                      SIM-SPEC section 4's rules; its POLICIES is their
+                      registry (stdlib only)
     kv_replay         KV mode (SIM-SPEC section 5) on Mooncake traces over
                       those policies; scripts/pykv times it beside the C++
 

@@ -12,6 +12,11 @@ models, so that its speed is the speed of that style of Python:
       ``get_evict_candidates(cache_dict, num_candidates)``.
   S3FIFOCachePolicy
       the same LMCache v1 shape (cache_policy/s3fifo.py), rules of SIM-SPEC.
+  ClockCachePolicy, SieveCachePolicy, BeladyCachePolicy
+      the same LMCache v1 shape for the policies LMCache does not ship, as
+      its engineers would add them beside lru.py: CLOCK as an OrderedDict
+      of counters (the queue the hand sweeps), SIEVE as the paper's list of
+      nodes with a hand, Belady (offline) as a heapq of next accesses.
   ARCCachePolicy
       vLLM, vllm/v1/kv_offload/cpu/policies/arc.py (and base.py's
       ``CachePolicy``): the policy owns its blocks in OrderedDicts T1/T2 with
@@ -49,12 +54,21 @@ libCacheSim's cache_get_base drives its policies; policies supply rules):
                            the victim from ``resident``.
   insert(key, size) -> bool  False when the policy declines (S3-FIFO)
 
+The future (Belady): a policy whose ``needs_next_access`` is true takes each
+block reference's next access (kv_replay.next_access: the flat index of
+the block's first reference in the next request that holds it, -1 for
+none; the C++ compute_kv_next_access) as an extra argument:
+``hit(keys, next_accesses)`` (aligned with keys) and
+``insert(key, size, next_access)``, as evictlab.kv.BELADY's ``touch`` and
+``store`` take it. kv_replay.replay computes it when it is not given.
+
 Sizes are ints (bytes); capacities are ints. Nothing here is thread-safe.
 Complexity per call is O(1) except where a method's docstring says
 otherwise (the protected keys at a tail are walked past).
 """
 
 import bisect
+import heapq
 from collections import OrderedDict
 
 _NOTHING = frozenset()
@@ -66,6 +80,8 @@ class KVPolicy:
     name = None
     # Set by policies whose miss path reads ghost lists.
     miss_lookup = None
+    # Set by policies that need each reference's next access (Belady).
+    needs_next_access = False
 
     def __init__(self, capacity):
         if capacity < 0:
@@ -448,6 +464,285 @@ class S3FIFOCachePolicy(_LMCacheShape):
         self.g_bytes += size
 
 
+class ClockCachePolicy(_LMCacheShape):
+    """SIM-SPEC ``clock`` (``n-bit-counter``, default 1): a hit raises the
+    block's counter up to 2^bits - 1 and moves nothing; the victim search
+    looks at the tail and, while its counter is >= 1, decrements it and
+    moves it to the head; the first tail found at 0 is the victim.
+
+    LMCache has no CLOCK; this is the LMCache v1 shape with the queue the
+    policy's own (as s3fifo.py keeps its queues): ``clock`` is an
+    OrderedDict key -> counter whose first key is the tail the hand looks
+    at, so "move to the head" is a popitem from the front and a store at
+    the end. New blocks go to the head with counter 0. The backend's
+    cache_dict is a plain dict (the order is the clock's).
+
+    Protected blocks (the C++ ClockEvictor's rule for pins) are passed as
+    the hand meets them: moved to the head with the counter unchanged. When
+    the hand has passed every remaining block in a row, all of them are
+    protected: no victim (a whole lap leaves the order as it was).
+    Candidates leave the clock at once (as LFU's leave its buckets);
+    the backend pops them from cache_dict.
+    """
+
+    name = "clock"
+
+    def __init__(self, capacity, n_bit_counter=1):
+        if not 1 <= n_bit_counter <= 8:
+            raise ValueError(f"clock.n-bit-counter: {n_bit_counter} is "
+                             f"outside [1, 8]")
+        super().__init__(capacity)
+        self.max_freq = (1 << n_bit_counter) - 1
+        self.clock = OrderedDict()
+
+    def init_mutable_mapping(self):
+        return {}
+
+    def update_on_hit(self, key, cache_dict):
+        freq = self.clock[key]
+        if freq < self.max_freq:
+            self.clock[key] = freq + 1   # an assignment does not move it
+
+    def update_on_put(self, key):
+        self.clock[key] = 0
+
+    def update_on_force_evict(self, key):
+        self.clock.pop(key, None)
+
+    def get_evict_candidates(self, cache_dict, num_candidates=1,
+                             protected=_NOTHING):
+        """Up to num_candidates victims by the hand (aging the clock as a
+        put does); fewer when only protected blocks are left. O(1)
+        amortized per victim (each move spends a counter unit a hit
+        earned), plus one step per protected block passed."""
+        clock = self.clock
+        evict_keys = []
+        passed = 0   # protected blocks passed in a row
+        while clock and len(evict_keys) < num_candidates:
+            key, freq = clock.popitem(last=False)
+            if key in protected:
+                clock[key] = freq
+                passed += 1
+                if passed == len(clock):
+                    break            # every block left is protected
+                continue
+            passed = 0
+            if freq:
+                clock[key] = freq - 1
+                continue
+            evict_keys.append(key)
+        return evict_keys
+
+
+class _SieveNode:
+    """One block of SIEVE's queue: ``newer`` is toward the head."""
+
+    __slots__ = ("key", "visited", "older", "newer")
+
+    def __init__(self, key, older):
+        self.key = key
+        self.visited = False
+        self.older = older
+        self.newer = None
+
+
+class SieveCachePolicy(_LMCacheShape):
+    """SIM-SPEC ``sieve``: a hit sets the block's visited bit and moves
+    nothing; the victim search starts at the hand (at the tail when there
+    is none), clears visited bits stepping toward the head, wrapping from
+    the head to the tail, and evicts the first unvisited block; the hand
+    becomes the block just newer than the victim (none if it was the head).
+
+    LMCache has no SIEVE; this is the LMCache v1 shape over the structure
+    of the SIEVE paper's own Python example: a doubly linked list of nodes
+    (``head`` newest, ``tail`` oldest) and a ``hand`` node, with ``nodes``
+    key -> node for the hits. A list and not an OrderedDict because the
+    hand must stay on a node while other nodes leave, and a dict iterator
+    does not survive a deletion. The backend's cache_dict is a plain dict.
+
+    Protected blocks (the C++ SieveEvictor's rule for pins) are stepped
+    over without reading or clearing their bit: a pin is no access. When a
+    whole lap passes only protected blocks there is no victim, and the hand
+    stays where it was. A user removal (update_on_force_evict) of the
+    hand's block moves the hand to the block just newer, as a victim's
+    does. Candidates leave the list at once; the backend pops them from
+    cache_dict.
+    """
+
+    name = "sieve"
+
+    def __init__(self, capacity):
+        super().__init__(capacity)
+        self.nodes = {}
+        self.head = self.tail = self.hand = None
+
+    def init_mutable_mapping(self):
+        return {}
+
+    def update_on_hit(self, key, cache_dict):
+        self.nodes[key].visited = True
+
+    def update_on_put(self, key):
+        node = _SieveNode(key, self.head)
+        if self.head is None:
+            self.tail = node
+        else:
+            self.head.newer = node
+        self.head = node
+        self.nodes[key] = node
+
+    def update_on_force_evict(self, key):
+        node = self.nodes.pop(key, None)
+        if node is not None:
+            self._unlink(node)
+
+    def _unlink(self, node):
+        if node is self.hand:
+            self.hand = node.newer
+        if node.older is None:
+            self.tail = node.newer
+        else:
+            node.older.newer = node.newer
+        if node.newer is None:
+            self.head = node.older
+        else:
+            node.newer.older = node.older
+
+    def get_evict_candidates(self, cache_dict, num_candidates=1,
+                             protected=_NOTHING):
+        """Up to num_candidates victims, each from the hand the last one
+        left; fewer when only protected blocks are left. O(1) amortized per
+        victim (each step past a visited block clears a bit a hit set),
+        plus one step per protected block passed."""
+        evict_keys = []
+        nodes = self.nodes
+        while nodes and len(evict_keys) < num_candidates:
+            n = len(nodes)
+            node = self.hand or self.tail
+            passed = 0   # protected blocks stepped over in a row
+            while True:
+                if node is None:
+                    node = self.tail          # wrap from head to tail
+                if node.key in protected:
+                    passed += 1
+                    if passed == n:
+                        return evict_keys     # a lap found nothing
+                elif node.visited:
+                    node.visited = False
+                    passed = 0
+                else:
+                    break
+                node = node.newer
+            del nodes[node.key]
+            self._unlink(node)
+            self.hand = node.newer
+            evict_keys.append(node.key)
+        return evict_keys
+
+
+class BeladyCachePolicy(_LMCacheShape):
+    """SIM-SPEC ``belady`` (offline MIN): the victim is the resident block
+    whose next access is farthest in the future, blocks never accessed
+    again (+infinity) first, and among those the most recently stamped
+    (inserted or hit) first, as the C++ BeladyEvictor breaks SIM-SPEC's
+    open tie. A hit moves the block's next access to the reference's.
+
+    No engine knows the future, so neither LMCache nor vLLM has this; it is
+    the LMCache v1 shape with the future as an extra argument of the hooks
+    (``update_on_hit(key, cache_dict, next_access)``,
+    ``update_on_put(key, next_access)``; -1 or omitted: never again, so
+    without a future Belady evicts the newest first). The state is what a
+    Python engineer reaches for: ``heapq`` of (-next access, -stamp, key),
+    so the top is the victim, with lazy deletion (``live`` maps each
+    resident key to its current entry; an entry that is not is stale and
+    skipped); the heap is rebuilt from ``live`` when stale entries
+    outnumber live ones.
+
+    Protected blocks met at the top are set aside while the same
+    ``protected`` object is passed (one request: the KV replay passes one
+    frozenset per request, and no protected block can be a victim until it
+    changes), and pushed back when another one comes. Without this, the
+    request's own new blocks (never used again: the top of the heap) would
+    be popped and pushed back for each victim. The C++ evictor does the
+    same (keep_aside). O(log n) per hit, store and victim, amortized.
+    """
+
+    name = "belady"
+    needs_next_access = True
+    NEVER = (1 << 63) - 1   # the C++ kNever
+
+    def __init__(self, capacity):
+        super().__init__(capacity)
+        self.heap = []
+        self.live = {}
+        self.stamp = 0
+        self.aside = []
+        self.aside_for = None
+
+    def init_mutable_mapping(self):
+        return {}
+
+    def _push(self, key, next_access):
+        self.stamp += 1
+        entry = (-(self.NEVER if next_access < 0 else next_access),
+                 -self.stamp, key)
+        self.live[key] = entry
+        heap = self.heap
+        if len(heap) > 2 * len(self.live) + 64:
+            heap[:] = self.live.values()
+            heapq.heapify(heap)
+            self.aside = []   # they are live, so they are in the heap again
+        else:
+            heapq.heappush(heap, entry)
+
+    def update_on_hit(self, key, cache_dict, next_access=-1):
+        self._push(key, next_access)
+
+    def update_on_put(self, key, next_access=-1):
+        self._push(key, next_access)
+
+    def update_on_force_evict(self, key):
+        self.live.pop(key, None)   # its heap entries are stale now
+
+    def hit(self, keys, next_accesses=None):
+        update, cache_dict = self.update_on_hit, self.cache_dict
+        if next_accesses is None:
+            for key in reversed(keys):
+                update(key, cache_dict)
+        else:
+            for key, nxt in zip(reversed(keys), reversed(next_accesses)):
+                update(key, cache_dict, nxt)
+
+    def insert(self, key, size, next_access=-1):
+        self.cache_dict[key] = size
+        self.update_on_put(key, next_access)
+        return True
+
+    def get_evict_candidates(self, cache_dict, num_candidates=1,
+                             protected=_NOTHING):
+        """Up to num_candidates victims, farthest next access first; fewer
+        when only protected blocks are left."""
+        heap, live = self.heap, self.live
+        if protected is not self.aside_for:
+            for entry in self.aside:
+                heapq.heappush(heap, entry)
+            self.aside = []
+            self.aside_for = protected
+        aside = self.aside
+        evict_keys = []
+        while heap and len(evict_keys) < num_candidates:
+            entry = heapq.heappop(heap)
+            key = entry[2]
+            if live.get(key) is not entry:
+                continue                      # stale
+            if key in protected:
+                aside.append(entry)
+                continue
+            del live[key]
+            evict_keys.append(key)
+        return evict_keys
+
+
 # --------------------------------------------------------------------------
 # vLLM's shape: the policy owns the blocks.
 
@@ -650,8 +945,9 @@ def _libcs_max(a, b):
 
 # The registry: a policy is added here and nowhere else.
 POLICIES = OrderedDict((cls.name, cls) for cls in (
-    LRUCachePolicy, FIFOCachePolicy, MRUCachePolicy, LFUCachePolicy,
-    ARCCachePolicy, S3FIFOCachePolicy))
+    LRUCachePolicy, FIFOCachePolicy, MRUCachePolicy, ClockCachePolicy,
+    LFUCachePolicy, SieveCachePolicy, ARCCachePolicy, S3FIFOCachePolicy,
+    BeladyCachePolicy))
 
 
 def make_policy(name, capacity):
@@ -666,4 +962,5 @@ def make_policy(name, capacity):
 
 __all__ = ["KVPolicy", "LRUCachePolicy", "FIFOCachePolicy",
            "MRUCachePolicy", "LFUCachePolicy", "S3FIFOCachePolicy",
+           "ClockCachePolicy", "SieveCachePolicy", "BeladyCachePolicy",
            "ARCCachePolicy", "POLICIES", "make_policy"]

@@ -28,6 +28,13 @@ after its evictions (S3-FIFO: size >= |S| without a ghost hit) is neither
 a store nor a failure, and the request goes on (section 1: the evictions
 stand; nothing in section 5 stops the request).
 
+Belady needs the future: for a policy whose ``needs_next_access`` is true,
+each touch and each store also hands the policy the reference's next
+access (``next_access(requests)``, the C++ compute_kv_next_access; pass it
+as ``future`` to keep that pre-pass out of a timed replay, else replay
+computes it). A skipped block is not touched, so it keeps the next access
+it had, as in the C++ (kv_replay.h).
+
 Counters (section 5): n_req, n_block, n_block_hit, n_token, n_token_hit,
 n_byte, n_byte_hit, n_store, n_store_failure, n_evict, and the ratios
 block_hit_ratio and token_hit_ratio. Stdlib only.
@@ -101,17 +108,52 @@ def read_mooncake(path):
         return parse_mooncake_lines(f, path)
 
 
-def replay(requests, policy, bytes_per_token=1):
+def next_access(requests):
+    """Per block reference (the requests' ids flattened in order): the flat
+    index of the first reference to the same block in the next request
+    that holds it, or -1 when no later request does. Repeats within one
+    request are not "next" (that request serves them). The definition of
+    the C++ compute_kv_next_access (kv_trace.h) and of
+    binding_kv.next_access. O(block references), one backward pass."""
+    total = sum(len(ids) for ids, _ in requests)
+    out = [-1] * total
+    first_later = {}   # block -> its first flat index in a later request
+    end = total
+    for ids, _ in reversed(requests):
+        start = end - len(ids)
+        get = first_later.get
+        for i, b in enumerate(ids):
+            out[start + i] = get(b, -1)
+        for i in range(len(ids) - 1, -1, -1):   # the first position wins
+            first_later[ids[i]] = start + i
+        end = start
+    return out
+
+
+def replay(requests, policy, bytes_per_token=1, future=None):
     """Replays requests through a policy (its capacity is the cache size);
     returns the section-5 counters and ratios of these requests as a dict.
     The occupancy lives in ``policy.used``, so a second call continues
     from the cache the first one left.
+
+    ``future``: next_access(requests), read only when the policy needs it
+    (computed here when None). ValueError if its length is not the number
+    of block references.
 
     The loop is the lab's one caller loop: every policy runs through it,
     supplying only the rules (kv_policies' replay protocol).
     """
     if bytes_per_token < 1:
         raise ValueError(f"bytes per token: {bytes_per_token} is below 1")
+    if not policy.needs_next_access:
+        future = None
+    elif future is None:
+        future = next_access(requests)
+    else:
+        total = sum(len(ids) for ids, _ in requests)
+        if len(future) != total:
+            raise ValueError(f"future: {len(future)} next accesses for "
+                             f"{total} block references")
     resident = policy.resident
     hit = policy.hit
     miss_lookup = policy.miss_lookup
@@ -123,8 +165,11 @@ def replay(requests, policy, bytes_per_token=1):
     used = policy.used
     n_block = n_block_hit = n_token = n_token_hit = 0
     n_store = n_store_failure = n_evict = 0
+    pos = 0   # the flat index of this request's first block reference
     for ids, length in requests:
         n = len(ids)
+        start = pos
+        pos += n
         n_block += n
         n_token += length
         k = 0
@@ -133,7 +178,10 @@ def replay(requests, policy, bytes_per_token=1):
                 break
             k += 1
         if k:
-            hit(ids[:k])
+            if future is None:
+                hit(ids[:k])
+            else:
+                hit(ids[:k], future[start:start + k])
             n_block_hit += k
             n_token_hit += length if k == n else BLOCK_TOKENS * k
             if k == n:
@@ -164,7 +212,8 @@ def replay(requests, policy, bytes_per_token=1):
             if not stored:
                 n_store_failure += 1
                 break
-            if insert(b, size):
+            if (insert(b, size) if future is None
+                    else insert(b, size, future[start + i])):
                 used += size
                 n_store += 1
     policy.used = used
@@ -191,5 +240,5 @@ def distinct_blocks(requests):
 
 
 __all__ = ["BLOCK_TOKENS", "COUNTERS", "RATIOS", "TraceError",
-           "parse_mooncake_lines", "read_mooncake", "replay",
+           "parse_mooncake_lines", "read_mooncake", "next_access", "replay",
            "distinct_blocks"]

@@ -75,16 +75,19 @@ def test_pyboundary_end_to_end(tmp_path):
               "hash_ids": [i % 5, 100 + i % 7]} for i in range(40)]
     trace.write_text("".join(json.dumps(x) + "\n" for x in lines))
     out = tmp_path / "run"
-    rc = pyboundary.main(["--policy", "lru,belady", "--cache-sizes", "2048",
+    rc = pyboundary.main(["--policy", "lru,belady,lru_strict",
+                          "--cache-sizes", "2048",
                           "--evictlab", EVICTLAB_BIN, "--out", str(out),
                           str(trace)])
     assert rc == 0
     doc = json.loads((out / "pyboundary.json").read_text())
     rows = doc["traces"][0]["results"]
-    assert [r["policy"] for r in rows] == ["lru", "belady"]
+    assert [r["policy"] for r in rows] == ["lru", "belady", "lru_strict"]
     assert all(not r["mismatches"] for r in rows)
+    # Belady has a Python model (kv_policies); lru_strict has none.
     assert "model" in rows[0]["ns_per_block_ref"]
-    assert "model" not in rows[1]["ns_per_block_ref"]
+    assert "model" in rows[1]["ns_per_block_ref"]
+    assert "model" not in rows[2]["ns_per_block_ref"]
     assert "| lru | 2048 |" in (out / "pyboundary.md").read_text()
     assert pyboundary.main(["--policy", "nope", "--cache-sizes", "1",
                             str(trace)]) == 2

@@ -33,7 +33,10 @@ class Run:
         if self.impl == "model":
             c = kv_replay.replay(requests, self.p)
         else:
-            c = binding_kv.DRIVERS[self.impl](requests, self.p)
+            # Belady: the future the model's replay computes for itself.
+            future = (kv_replay.next_access(requests)
+                      if self.p.needs_next_access else None)
+            c = binding_kv.DRIVERS[self.impl](requests, self.p, 1, future)
         for k in kv_replay.COUNTERS:
             self.totals[k] = self.totals.get(k, 0) + c[k]
         return c

@@ -129,7 +129,8 @@ def test_victims_in_order_equal_the_models(policy):
     want_c, want = model_victims(policy, size, requests)
     victims = []
     cache = make(policy if policy != "lru" else "lru_strict", size)
-    got_c = binding_kv.replay_batched(requests, cache, 1, None, victims)
+    future = _future[trace] if cache.needs_next_access else None
+    got_c = binding_kv.replay_batched(requests, cache, 1, future, victims)
     assert got_c == want_c
     assert len(victims) == want_c["n_evict"] > 0
     assert victims == want
