@@ -28,8 +28,8 @@ entries, variant, and "case": the cases.Case), then:
   python_median_ns     the Python model's case (rows of the default dict and
                        GetSize; hstr/hcek are matched with the model's
                        str/cek, whose str caches its hash as HashedKey does;
-                       Request rows of the policies the model's KV request
-                       loop has, pymodel.kv_policies);
+                       Request rows of the policies with a Python request
+                       side, PYTHON_REQUEST_POLICIES);
   speedup_vs_python    Python ns / C++ ns
   naive_median_ns      the same case over dict:naive (rows of other dicts)
   speedup_vs_naive     naive ns / this case's ns
@@ -72,11 +72,13 @@ import os
 
 from . import cases, gbench, targets as targets_mod
 from .pymodel import POLICIES as PYTHON_POLICIES
+from .pymodel import V0_REQUEST_POLICIES
 from .pymodel.kv_policies import POLICIES as _KV_POLICIES
 
-# The policies of the Python model's request loop (BM_Request on the Python
-# side: LMCache v1 / vLLM-shaped policies, pymodel/kv_policies.py).
-PYTHON_REQUEST_POLICIES = tuple(_KV_POLICIES)
+# The policies with a Python side of BM_Request: the KV models' request
+# loop (LMCache v1 / vLLM-shaped policies, pymodel/kv_policies.py), then
+# LMCache v0's evictors (pymodel/v0_request.py: lru_strict, dummy).
+PYTHON_REQUEST_POLICIES = tuple(_KV_POLICIES) + V0_REQUEST_POLICIES
 LRU = "lru"    # the reference every policy is compared with
 # The variants compared with lru's same case.
 VS_LRU_VARIANTS = {"UpdateOnGet": "dist:uniform", "UpdateOnPut": "evictions:1"}

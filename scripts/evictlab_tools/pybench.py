@@ -17,7 +17,9 @@ derive compares these cases with the C++ default dict's):
       dataclasses, then the KV request loop of pymodel/kv_replay.py (longest
       resident prefix, touches in reverse, stores with the request's keys
       protected) over the LMCache v1 / vLLM-shaped policies of
-      pymodel/kv_policies.py (--request-policies); cache sizes 2^10 and
+      pymodel/kv_policies.py, or for lru_strict and dummy LMCache v0's
+      retrieve-then-store over LRUEvictor / DummyEvictor
+      (pymodel/v0_request.py) (--request-policies); cache sizes 2^10 and
       2^14 of --entries; a block is 512 bytes, the cache n blocks
   BM_UpdateOnPut/<policy>/dict:pydict/<kv>/<key>/entries:<n>/evictions:<0|1|8>
   BM_UpdateOnPut/<policy>/dict:pydict/<kv>/<key>/entries:<n>/status:illegal
@@ -90,8 +92,8 @@ from collections import OrderedDict
 import numpy as np
 import torch
 
-from . import cases, context as context_mod
-from .pymodel import POLICIES
+from . import cases, context as context_mod, derive
+from .pymodel import POLICIES, V0_REQUEST_POLICIES
 from .pymodel import kv_policies, kv_replay, v0_request
 from .pymodel.lmcache_evictor import (CacheEngineKey, DiskCacheMetadata,
                                       DummyEvictor, KVObj, LRUEvictor,
@@ -124,7 +126,7 @@ REQUEST_HITS = (("0", 0.0), ("0.5", 0.5), ("1", 1.0))
 REQUEST_KV = "kvobj"
 # Every policy with a Python side for BM_Request: the KV models, then
 # LMCache v0's evictors for lru_strict and dummy (v0_request).
-REQUEST_POLICIES = tuple(kv_policies.POLICIES) + tuple(v0_request.EVICTORS)
+REQUEST_POLICIES = derive.PYTHON_REQUEST_POLICIES
 _ZEROS48 = "0" * 48
 DTYPES = OrderedDict([
     ("float16", torch.float16), ("bfloat16", torch.bfloat16),

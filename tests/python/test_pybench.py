@@ -205,6 +205,11 @@ class RequestAndFreshKeyTest(unittest.TestCase):
         self.assertEqual(counts["n_block_hit"], 4)
         self.assertEqual(list(c.policy.cache_dict)[-8:],
                          keys[3::-1] + keys[4:])
+        # One list of names, which derive (no torch) reads too.
+        self.assertEqual(tuple(pybench.v0_request.EVICTORS),
+                         pybench.V0_REQUEST_POLICIES)
+        self.assertEqual(pybench.REQUEST_POLICIES[-2:],
+                         pybench.V0_REQUEST_POLICIES)
         d = pybench.RequestCase("r", "dummy", 64, 8, 0.5)
         self.assertIsInstance(d.policy.evictor, pybench.DummyEvictor)
         self.assertFalse(d.evicts)
