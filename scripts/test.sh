@@ -33,9 +33,11 @@ ctest --preset release -j "$jobs"
 
 if ((asan)); then
   echo "== AddressSanitizer + UndefinedBehaviorSanitizer build (build-asan/, preset asan)"
-  # The preset leaves the benchmarks out (under ASan they would measure the
-  # sanitizer), and its test preset skips the python, dashboard, gate and
-  # profile tests, which need no sanitizer. It also sets ASAN_OPTIONS with
+  # The preset builds Debug at -O1 (asserts on; -O1 is what the
+  # AddressSanitizer documentation advises for usable speed: the replay
+  # tests are the longest of the ASan suite). It leaves the benchmarks out
+  # (under ASan they would measure the sanitizer), and its test preset skips
+  # the python, dashboard, gate and profile tests, which need no sanitizer. It also sets ASAN_OPTIONS with
   # detect_container_overflow=0: libtorch is not instrumented, so
   # container-overflow annotations would be half-present across the boundary.
   cmake --preset asan >/dev/null
