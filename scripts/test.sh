@@ -24,12 +24,20 @@ done
 
 scripts/deps.sh
 jobs=$(nproc)
+# Each phase's wall time, so that a CI log shows where its minutes go.
+phase_start=$SECONDS
+phase_done() {
+  echo "-- $1: $((SECONDS - phase_start)) s"
+  phase_start=$SECONDS
+}
 
 # The presets are CMakePresets.json's `release` and `asan`.
 echo "== normal build (build/, preset release)"
 cmake --preset release >/dev/null
 cmake --build --preset release -j "$jobs"
+phase_done "normal build"
 ctest --preset release -j "$jobs"
+phase_done "normal tests"
 
 if ((asan)); then
   echo "== AddressSanitizer + UndefinedBehaviorSanitizer build (build-asan/, preset asan)"
@@ -42,7 +50,9 @@ if ((asan)); then
   # container-overflow annotations would be half-present across the boundary.
   cmake --preset asan >/dev/null
   cmake --build --preset asan -j "$jobs"
+  phase_done "ASan build"
   ctest --preset asan -j "$jobs"
+  phase_done "ASan tests"
 fi
 
 if ((tsan)); then
@@ -53,5 +63,6 @@ if ((tsan)); then
   cmake --preset tsan >/dev/null
   cmake --build --preset tsan -j "$jobs"
   ctest --preset tsan -j "$jobs"
+  phase_done "TSan build and test"
 fi
 echo "scripts/test.sh: all tests passed"
