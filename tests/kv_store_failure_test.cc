@@ -186,17 +186,17 @@ TEST(ArcStoreFailure, VictimsGoToG1AndALaterGhostHitLandsInL2) {
   EXPECT_EQ(r.result().n_evict, 3u);
   EXPECT_EQ(r.result().n_store_failure, 1u);
   EXPECT_EQ(r.result().n_block_hit, 4u);
-  EXPECT_EQ(r.evictor().keys_of(ARCList::kG1), (Keys{3, 2, 1}));
+  EXPECT_EQ(r.evictor().keys_of(r.dict(), ARCList::kG1), (Keys{3, 2, 1}));
   EXPECT_EQ(r.evictor().bytes(ARCList::kG1), 300);
   EXPECT_FALSE(r.dict().contains(7));
   EXPECT_EQ(r.dict().size(), 2u);
   feed(r, t, 6, 7);
   EXPECT_EQ(r.result().n_block_hit, 4u);  // [1] missed
-  EXPECT_EQ(r.evictor().list_of(1), ARCList::kL2);
+  EXPECT_EQ(r.evictor().list_of(r.dict(), 1), ARCList::kL2);
   EXPECT_EQ(r.evictor().p(), 1.0);
   feed(r, t, 7, 10);
   EXPECT_EQ(r.last_victims(), (Keys{8}));
-  EXPECT_EQ(r.evictor().list_of(8), ARCList::kG1);
+  EXPECT_EQ(r.evictor().list_of(r.dict(), 8), ARCList::kG1);
   feed(r, t, 10, 11);
   EXPECT_EQ(r.result().n_block_hit, 5u);  // [1] hit
   EXPECT_EQ(r.result().n_evict, 4u);

@@ -55,8 +55,9 @@
 // - A re-put (the incoming key is resident): its old bytes count as freed and
 //   it is never its own victim. decide detaches it from its data list before
 //   choosing victims (no ghost: the caller removes it next, a user removal),
-//   so the rule sees the counters without it; no ghost lookup (a resident key
-//   is no ghost). Its store is then a plain insert at L1's head.
+//   so the rule sees the counters without it; its ghost lookup finds nothing
+//   (a key is never both resident and a ghost). Its store is then a plain
+//   insert at L1's head.
 // - update_on_put (no incoming key): no ghost lookup, s = the size. A later
 //   store of a key that is still a ghost drops that ghost silently (no p
 //   move, no flag): decide was not told the key.
@@ -87,12 +88,20 @@
 //   committed (moved to G1/G2 or dropped) as in decide; the caller removes
 //   them all through remove() before the next call.
 //
-// Memory: one slab of nodes (key, size, two 32-bit links, list tag: 32 bytes
-// for a uint64 key) for resident and ghost entries alike, index-linked into
-// the four lists, and one absl::flat_hash_map<key, uint32> slot per node
-// (16 bytes + 1 control byte for a uint64 key). Freed nodes are reused
-// through a free list, so the slab holds exactly the most ids ever tracked
-// at once and allocates nothing per operation after that peak.
+// Memory: resident objects and ghosts are kept apart, because only the
+// resident ones are in the dict.
+// - A resident object's slot (size, two 32-bit links of L1/L2, list tag: 24
+//   bytes) is indexed by the dict's entry number over the flat dicts
+//   (internal/entry_state.h): a hit is one probe of the dict, and storing or
+//   removing an object costs no table of ARC's own. The slots array follows
+//   the dict's slab (its capacity, 1-2x the resident objects). Over the node
+//   and naive dicts, a side table key -> slot over a slab of keyed slots.
+// - A ghost (key, size, links, tag: 32 bytes for a uint64 key) lives in a
+//   slab of its own with a free list, found through an
+//   absl::flat_hash_map<key, uint32> (16 bytes + 1 control byte a slot for
+//   a uint64 key). A victim of REPLACE is copied there; a ghost hit or a
+//   drop frees its node, so the ghost slab holds exactly the most ghosts
+//   ever held at once and allocates nothing per operation after that peak.
 // PERFORMANCE WARNING: with one object size this is classical ARC's bound,
 // l1 + l2 + g1 + g2 <= 2C. With variable sizes, SIM-SPEC's rule does not
 // bound the ghost lists by 2C: a ghost hit evicts k >= 1 objects into them
@@ -100,9 +109,17 @@
 // On cloudPhysics at 128 MiB the tracked bytes peak at 3.5C (libCacheSim
 // comments out its own 2C assertion for this reason).
 //
-// Complexity: hit, store, remove O(1) (one map lookup); decide and candidates
-// O(1) per victim (without pins; with pins, plus the pinned entries skipped
-// at the tails). NOT thread-safe.
+// REQUIRES: every insertion into and removal from the dict goes through
+// store/remove of this evictor (over the flat dicts the slots are the
+// dict's entry numbers), and the caller removes decide's victims before its
+// next call, as caller.h does.
+//
+// Complexity: hit O(1) (one dict probe); store and remove O(1) (the dict's
+// operation, plus a ghost-table probe for a store); decide and candidates
+// O(1) per victim (a ghost-table probe, an insert and at most two erases;
+// with pins, plus the pinned entries skipped at the tails). NOT
+// thread-safe; decide's steps after the first victim's have the basic
+// exception guarantee (see evict_one).
 #ifndef EVICTLAB_ARC_EVICTOR_H_
 #define EVICTLAB_ARC_EVICTOR_H_
 
@@ -111,6 +128,7 @@
 #include <cstdint>
 #include <limits>
 #include <stdexcept>
+#include <type_traits>
 #include <utility>
 #include <vector>
 
@@ -118,6 +136,7 @@
 #include "evictlab/cache_limit.h"
 #include "evictlab/errors.h"
 #include "evictlab/evictor.h"
+#include "evictlab/internal/entry_state.h"
 #include "evictlab/key.h"
 #include "evictlab/pins.h"
 #include "evictlab/policy_params.h"
@@ -153,28 +172,25 @@ class ARCEvictor final : public BaseEvictor<Dict> {
   }
 
   // L1 -> L2's head, L2 -> L2's head; anything else: nothing. O(1).
-  void update_on_get(const key_type& key, Dict& /*cache_dict*/) override {
-    const auto it = index_.find(key);
-    if (it == index_.end()) return;
-    const Index i = it->second;
-    const List list = nodes_[i].list;
-    if (list == List::kL1 || (list == List::kL2 && queue(list).head != i)) {
-      unlink(i);
-      push_head(List::kL2, i);
-    }
+  void update_on_get(const key_type& key, Dict& cache_dict) override {
+    hit(cache_dict, key);
   }
 
   // The simulator's hit path (evictor.h hit_if_resident): one lookup of the
-  // node table; a ghost (G1, G2) is not resident.
-  bool hit(Dict& /*cache_dict*/, const key_type& key) {
-    const auto it = index_.find(key);
-    if (it == index_.end()) return false;
-    const Index i = it->second;
-    const List list = nodes_[i].list;
-    if (list != List::kL1 && list != List::kL2) return false;
-    if (list == List::kL1 || queue(list).head != i) {
-      unlink(i);
-      push_head(List::kL2, i);
+  // dict (over the flat dicts; of the side table over the others). A ghost
+  // is not in the dict, and a victim awaiting its removal is in no data
+  // list: neither is a hit.
+  bool hit(Dict& cache_dict, const key_type& key) {
+    const Index i = slot_of(cache_dict, key);
+    if (i == kNil) {
+      not_in_dict_.remember(key);
+      return false;
+    }
+    const List list = slots_[i].list;
+    if (!is_data(list)) return false;
+    if (list == List::kL1 || queue(List::kL2).head != i) {
+      unlink(slots_, i);
+      push_head(slots_, List::kL2, i);
     }
     return true;
   }
@@ -194,24 +210,35 @@ class ARCEvictor final : public BaseEvictor<Dict> {
               const Pins& pins = Pins{}) {
     result.evict_keys.clear();
     result.status = PutStatus::kIllegal;
+    victims_.clear();
+    next_victim_ = 0;
     hit_g1_ = hit_g2_ = false;
     if (cache_size < 0) return;
-    // One probe of the node table answers both questions of the miss path:
-    // is the key resident (a re-put: its node holds the stored size), or a
-    // ghost (the ghost hit of SIM-SPEC)?
+    // The ghost table first: a key is never both a ghost and resident
+    // (store drops a ghost of the key it stores), so a ghost hit answers
+    // "not resident" too, and only a key that is no ghost (a re-put, or a
+    // plain miss) costs a lookup of the dict as well.
+    // The simulator's miss comes right after its failed hit(): then the
+    // dict's answer is remembered (not_in_dict_) and not asked again.
     bool resident = false;
     std::int64_t old_size = 0;
+    Index old_slot = kNil;
+    no_ghost_.forget();
     if (incoming_key != nullptr) {
-      if (const auto it = index_.find(*incoming_key); it != index_.end()) {
-        if (is_data(nodes_[it->second].list)) {
+      if (const auto it = ghost_index_.find(*incoming_key);
+          it != ghost_index_.end()) {
+        ghost_hit(it);
+      } else if (!not_in_dict_.holds(*incoming_key)) {
+        old_slot = slot_of(cache_dict, *incoming_key);
+        if (old_slot != kNil && is_data(slots_[old_slot].list)) {
           resident = true;
-          old_size = nodes_[it->second].size;
-        } else {
-          ghost_hit(it);
+          old_size = slots_[old_slot].size;
         }
       }
+      // Whether it was one or not, it is no ghost now (a resident key never
+      // is one), until the next store.
+      no_ghost_.remember(*incoming_key);
     }
-    (void)cache_dict;
     if (cache_size > max_cache_size_) return;
     // 128-bit so that no sum of int64 sizes can overflow.
     __int128 excess = static_cast<__int128>(current_cache_size_) - old_size +
@@ -223,10 +250,12 @@ class ARCEvictor final : public BaseEvictor<Dict> {
                                 (old_pinned ? 0 : old_size);
       if (excess > freeable) return;  // cannot be satisfied
     }
-    if (resident) forget_data(*incoming_key);
+    // The re-put's old object leaves its list without a ghost (the caller
+    // removes it next), so the rule sees the counters without it.
+    if (resident) unlink(slots_, old_slot);
     while (excess > 0) {
       // Always finds a victim: the unpinned bytes cover the excess.
-      evict_one(cache_size, pins, result.evict_keys, excess);
+      evict_one(cache_dict, cache_size, pins, result.evict_keys, excess);
     }
     result.status = PutStatus::kLegal;
   }
@@ -239,24 +268,30 @@ class ARCEvictor final : public BaseEvictor<Dict> {
   // the ghost drops before them stand, as do p and the flags of the lookup
   // (dropped by the next call). REQUIRES: `incoming_key` is not resident.
   template <class Pins>
-  void decide_best_effort(Dict& /*cache_dict*/, std::int64_t cache_size,
+  void decide_best_effort(Dict& cache_dict, std::int64_t cache_size,
                           const key_type* incoming_key,
                           PutResult<key_type>& result, const Pins& pins) {
     result.evict_keys.clear();
     result.status = PutStatus::kIllegal;
+    victims_.clear();
+    next_victim_ = 0;
     hit_g1_ = hit_g2_ = false;
+    no_ghost_.forget();
     if (cache_size < 0) return;
     if (incoming_key != nullptr) {
-      if (const auto it = index_.find(*incoming_key);
-          it != index_.end() && !is_data(nodes_[it->second].list)) {
+      if (const auto it = ghost_index_.find(*incoming_key);
+          it != ghost_index_.end()) {
         ghost_hit(it);
       }
+      no_ghost_.remember(*incoming_key);
     }
     if (cache_size > max_cache_size_) return;
     __int128 excess = static_cast<__int128>(current_cache_size_) + cache_size -
                       max_cache_size_;
     while (excess > 0) {
-      if (!evict_one(cache_size, pins, result.evict_keys, excess)) return;
+      if (!evict_one(cache_dict, cache_size, pins, result.evict_keys, excess)) {
+        return;
+      }
     }
     result.status = PutStatus::kLegal;
   }
@@ -264,63 +299,45 @@ class ARCEvictor final : public BaseEvictor<Dict> {
   // Up to n victims by decide's eviction step (no ghost hit, s = 0), fewer
   // when fewer entries are evictable; committed like decide's.
   template <class Pins = NoPins>
-  void candidates(Dict& /*cache_dict*/, std::size_t n, const Pins& pins,
+  void candidates(Dict& cache_dict, std::size_t n, const Pins& pins,
                   std::vector<key_type>& out) {
     out.clear();
+    victims_.clear();
+    next_victim_ = 0;
     hit_g1_ = hit_g2_ = false;
+    no_ghost_.forget();
     __int128 freed = 0;
-    while (out.size() < n && evict_one(0, pins, out, freed)) {
+    while (out.size() < n && evict_one(cache_dict, 0, pins, out, freed)) {
     }
   }
 
   // `d[key] = value`, accounted: the spec's insert (L2's head after a ghost
   // hit of this request, else L1's head); clears the flags. Rejects a
-  // negative size (std::invalid_argument) before changing anything.
+  // negative size (std::invalid_argument) before changing anything. A ghost
+  // of `key` that decide was not told of is dropped (no p move, no flag).
   void store(Dict& cache_dict, const key_type& key, mapped_type value) {
     const std::int64_t new_size = evictlab::get_size(value);
     if (new_size < 0) {
       throw std::invalid_argument(
           fmt::format("store: object of negative size {}", new_size));
     }
-    std::int64_t old_size = 0;  // the node of a resident key holds its size
     const List to = hit_g1_ || hit_g2_ ? List::kL2 : List::kL1;
+    const std::int64_t old_size =
+        store_resident(cache_dict, key, std::move(value), new_size, to);
+    // Nothing below throws.
     hit_g1_ = hit_g2_ = false;
-    const auto [it, fresh] = index_.try_emplace(key, Index{0});
-    if (!fresh) {
-      const Index i = it->second;
-      Node& node = nodes_[i];
-      if (is_data(node.list)) {
-        old_size = node.size;
-        // Overwritten in place: same list, same position.
-        queue(node.list).bytes += new_size - node.size;
-        node.size = new_size;
-      } else {
-        // A ghost decide was not told of: dropped, its node reused.
-        unlink(i);
-        node.size = new_size;
-        push_head(to, i);
-      }
-    } else {
-      Index i;
-      try {
-        i = allocate(key, new_size);
-      } catch (...) {
-        index_.erase(it);
-        throw;
-      }
-      it->second = i;
-      push_head(to, i);
-    }
-    cache_dict.set(key, std::move(value));
+    not_in_dict_.forget();  // the one call that adds a key to the dict
+    victims_.clear();
+    next_victim_ = 0;
+    no_ghost_.forget();
     current_cache_size_ += new_size - old_size;
   }
 
   // `d.pop(key)`, accounted. A key with a data entry (a user removal) is
-  // detached without a ghost; a victim's ghost stays. Throws
-  // KeyNotFoundError (nothing changes).
+  // detached without a ghost; a victim (already in G1/G2 or dropped) is
+  // only popped. Throws KeyNotFoundError (nothing changes).
   mapped_type remove(Dict& cache_dict, const key_type& key) {
-    mapped_type value = cache_dict.pop(key);
-    forget_data(key);
+    mapped_type value = pop_resident(cache_dict, key);
     current_cache_size_ -= evictlab::get_size(value);
     return value;
   }
@@ -335,24 +352,37 @@ class ARCEvictor final : public BaseEvictor<Dict> {
   // The current request's flags (set by decide's ghost lookup).
   bool g1_flag() const { return hit_g1_; }
   bool g2_flag() const { return hit_g2_; }
-  // Which list `key` is in (kNone: untracked).
-  List list_of(const key_type& key) const {
-    const auto it = index_.find(key);
-    return it == index_.end() ? List::kNone : nodes_[it->second].list;
+  // Which list `key` is in (kNone: untracked, or a victim not yet removed).
+  List list_of(const Dict& cache_dict, const key_type& key) const {
+    if (const auto it = ghost_index_.find(key); it != ghost_index_.end()) {
+      return ghosts_[it->second].list;
+    }
+    const Index i = slot_of(cache_dict, key);
+    return i == kNil ? List::kNone : slots_[i].list;
   }
   // A list's keys, head (newest) first. Allocates: not for hot paths.
-  std::vector<key_type> keys_of(List list) const {
+  std::vector<key_type> keys_of(const Dict& cache_dict, List list) const {
     std::vector<key_type> out;
-    for (Index i = queue(list).head; i != kNil; i = nodes_[i].next) {
-      out.push_back(nodes_[i].key);
+    if (is_data(list)) {
+      for (Index i = queue(list).head; i != kNil; i = slots_[i].next) {
+        out.push_back(slot_key(cache_dict, i));
+      }
+    } else {
+      for (Index i = queue(list).head; i != kNil; i = ghosts_[i].next) {
+        out.push_back(ghosts_[i].key);
+      }
     }
     return out;
   }
-  // Nodes ever allocated (live + free): the most ids ever tracked at once.
-  std::size_t slab_size() const { return nodes_.size(); }
-  // Ids tracked now (resident and ghost) and their bytes, l1 + l2 + g1 + g2:
-  // what the slab and the index must hold (see the PERFORMANCE WARNING).
-  std::size_t tracked_ids() const { return index_.size(); }
+  // Ghost nodes ever allocated (live + free): the most ghosts ever held at
+  // once. The resident objects' slots follow the dict (header comment).
+  std::size_t slab_size() const { return ghosts_.size(); }
+  // Ids tracked now (resident and ghost) and their bytes, l1 + l2 + g1 + g2
+  // (see the PERFORMANCE WARNING).
+  std::size_t tracked_ids() const {
+    return count(List::kL1) + count(List::kL2) + count(List::kG1) +
+           count(List::kG2);
+  }
   std::int64_t tracked_bytes() const {
     return bytes(List::kL1) + bytes(List::kL2) + bytes(List::kG1) +
            bytes(List::kG2);
@@ -361,14 +391,23 @@ class ARCEvictor final : public BaseEvictor<Dict> {
  private:
   using Index = std::uint32_t;
   static constexpr Index kNil = std::numeric_limits<Index>::max();
+  // Over the flat dicts a resident object's slot is the dict's entry number
+  // (internal/entry_state.h); over the others, a side table maps keys to
+  // slots of a slab with a free list.
+  static constexpr bool kByEntry = internal::kHasEntryNumbers<Dict>;
 
-  struct Node {
-    key_type key;
-    std::int64_t size;
-    Index prev;  // toward the head (newer); free list: unused
-    Index next;  // toward the tail (older); free list: the next free node
-    List list;
+  // An object's place in its list. `list` kNone: a free slot, or a victim
+  // that decide has taken out of L1/L2 and the caller has yet to remove.
+  struct Links {
+    std::int64_t size = 0;
+    Index prev = kNil;  // toward the head (newer); free list: unused
+    Index next = kNil;  // toward the tail (older); free list: the next free
+    List list = List::kNone;
   };
+  struct Keyed : Links {
+    key_type key;
+  };
+  using Slot = std::conditional_t<kByEntry, Links, Keyed>;
   struct Queue {
     Index head = kNil;
     Index tail = kNil;
@@ -384,16 +423,19 @@ class ARCEvictor final : public BaseEvictor<Dict> {
     return queues_[static_cast<int>(list)];
   }
 
-  void unlink(Index i) {
-    Node& node = nodes_[i];
+  // The lists' links, in `nodes` (slots_ for L1 and L2, ghosts_ for G1 and
+  // G2: a list never mixes the two).
+  template <class Nodes>
+  void unlink(Nodes& nodes, Index i) {
+    Links& node = nodes[i];
     Queue& q = queue(node.list);
     if (node.prev != kNil) {
-      nodes_[node.prev].next = node.next;
+      nodes[node.prev].next = node.next;
     } else {
       q.head = node.next;
     }
     if (node.next != kNil) {
-      nodes_[node.next].prev = node.prev;
+      nodes[node.next].prev = node.prev;
     } else {
       q.tail = node.prev;
     }
@@ -401,14 +443,15 @@ class ARCEvictor final : public BaseEvictor<Dict> {
     --q.count;
     node.list = List::kNone;
   }
-  void push_head(List list, Index i) {
-    Node& node = nodes_[i];
+  template <class Nodes>
+  void push_head(Nodes& nodes, List list, Index i) {
+    Links& node = nodes[i];
     Queue& q = queue(list);
     node.list = list;
     node.prev = kNil;
     node.next = q.head;
     if (q.head != kNil) {
-      nodes_[q.head].prev = i;
+      nodes[q.head].prev = i;
     } else {
       q.tail = i;
     }
@@ -416,65 +459,206 @@ class ARCEvictor final : public BaseEvictor<Dict> {
     q.bytes += node.size;
     ++q.count;
   }
-  Index allocate(const key_type& key, std::int64_t size) {
-    if (free_ != kNil) {
-      const Index i = free_;
-      Node& node = nodes_[i];
-      free_ = node.next;
-      node.key = key;
-      node.size = size;
+
+  // --- Resident objects: L1 and L2, in slots_.
+
+  // The slot of a key in the dict (or the side table), kNil if none.
+  Index slot_of(const Dict& cache_dict, const key_type& key) const {
+    if constexpr (kByEntry) {
+      const auto e = cache_dict.find_entry(key);
+      return e != Dict::kNoEntry ? static_cast<Index>(e) : kNil;
+    } else {
+      (void)cache_dict;
+      const auto it = index_.find(key);
+      return it != index_.end() ? it->second : kNil;
+    }
+  }
+  const key_type& slot_key(const Dict& cache_dict, Index i) const {
+    if constexpr (kByEntry) {
+      return cache_dict.key_of(i);
+    } else {
+      (void)cache_dict;
+      return slots_[i].key;
+    }
+  }
+
+  // `d[key] = value` and the key's slot: a resident key with a data entry
+  // is overwritten in place (same list and position, its counter
+  // adjusted); any other key goes to `to`'s head, dropping a ghost of it.
+  // Returns the replaced object's size (0 if none). Strong guarantee.
+  std::int64_t store_resident(Dict& cache_dict, const key_type& key,
+                              mapped_type value, std::int64_t new_size,
+                              List to) {
+    if constexpr (kByEntry) {
+      // One probe: the dict's insert says whether the key was there. Every
+      // live entry's slot holds its stored size (all stores come here).
+      const auto [e, inserted] =
+          cache_dict.insert_or_assign(key, std::move(value));
+      if (!inserted) {
+        Links& node = slots_[e];
+        const std::int64_t old_size = node.size;
+        if (is_data(node.list)) {
+          queue(node.list).bytes += new_size - node.size;
+          node.size = new_size;
+        } else {
+          // A victim stored again before its removal: a fresh object, and
+          // its ghost goes (a key is never both).
+          drop_ghost_of(key);
+          node.size = new_size;
+          push_head(slots_, to, static_cast<Index>(e));
+        }
+        return old_size;
+      }
+      if (e >= slots_.size()) {
+        // The dict's slab grew: follow it to its new limit, exactly.
+        try {
+          slots_.reserve(cache_dict.entry_limit());
+          slots_.resize(cache_dict.entry_limit());
+        } catch (...) {
+          cache_dict.erase(key);  // the dict is as it was
+          throw;
+        }
+      }
+      drop_ghost_of(key);
+      slots_[e].size = new_size;
+      push_head(slots_, to, static_cast<Index>(e));
+      return 0;
+    } else {
+      const mapped_type* old = cache_dict.find(key);
+      const std::int64_t old_size = old ? evictlab::get_size(*old) : 0;
+      const auto [it, fresh] = index_.try_emplace(key, kNil);
+      if (fresh) {
+        try {
+          it->second = allocate(slots_, slot_free_, key);
+          cache_dict.set(key, std::move(value));
+        } catch (...) {
+          if (it->second != kNil) release(slots_, slot_free_, it->second);
+          index_.erase(it);
+          throw;
+        }
+      } else {
+        cache_dict.set(key, std::move(value));
+      }
+      const Index i = it->second;
+      Links& node = slots_[i];
+      if (!fresh && is_data(node.list)) {
+        queue(node.list).bytes += new_size - node.size;
+        node.size = new_size;
+      } else {
+        if (fresh) drop_ghost_of(key);
+        node.size = new_size;
+        push_head(slots_, to, i);
+      }
+      return old_size;
+    }
+  }
+
+  // `d.pop(key)`; a key still in L1/L2 leaves it (no ghost), a victim's
+  // slot is freed. Throws KeyNotFoundError (nothing changes).
+  mapped_type pop_resident(Dict& cache_dict, const key_type& key) {
+    if constexpr (kByEntry) {
+      // The caller removes the victims in the order given: the next one's
+      // entry number is known, and it is out of L1/L2 already, so only the
+      // dict's pop is left. Any other removal ends the fast path for this
+      // decide's victims (an entry consulted here is never a freed one).
+      if (next_victim_ < victims_.size()) {
+        if (cache_dict.key_of(victims_[next_victim_]) == key) {
+          ++next_victim_;
+          return cache_dict.pop(key);
+        }
+        victims_.clear();
+        next_victim_ = 0;
+      }
+      const auto e = cache_dict.find_entry(key);
+      mapped_type value = cache_dict.pop(key);  // throws if absent
+      if (is_data(slots_[e].list)) unlink(slots_, static_cast<Index>(e));
+      return value;
+    } else {
+      mapped_type value = cache_dict.pop(key);
+      if (const auto it = index_.find(key); it != index_.end()) {
+        const Index i = it->second;
+        if (is_data(slots_[i].list)) unlink(slots_, i);
+        index_.erase(it);
+        release(slots_, slot_free_, i);
+      }
+      return value;
+    }
+  }
+
+  // --- Ghosts: G1 and G2, in ghosts_, found through ghost_index_.
+
+  // A free node of `nodes` (reused, or new) holding `key`. May throw
+  // (std::bad_alloc, std::length_error, the key's copy), changing nothing.
+  template <class Nodes>
+  static Index allocate(Nodes& nodes, Index& free, const key_type& key) {
+    if (free != kNil) {
+      const Index i = free;
+      nodes[i].key = key;
+      free = nodes[i].next;
       return i;
     }
-    if (nodes_.size() >= kNil) {
+    if (nodes.size() >= kNil) {
       throw std::length_error("arc: more than 2^32 - 1 tracked keys");
     }
-    nodes_.push_back(Node{key, size, kNil, kNil, List::kNone});
-    return static_cast<Index>(nodes_.size() - 1);
+    nodes.push_back(Keyed{Links{}, key});
+    return static_cast<Index>(nodes.size() - 1);
   }
-  void release(Index i) {
-    nodes_[i].next = free_;
-    free_ = i;
+  template <class Nodes>
+  static void release(Nodes& nodes, Index& free, Index i) {
+    nodes[i].list = List::kNone;
+    nodes[i].next = free;
+    free = i;
   }
-  // Unlinks node i, erases its key from the index, frees it.
-  void forget(Index i) {
-    unlink(i);
-    index_.erase(nodes_[i].key);
-    release(i);
+
+  // A victim of `size` bytes becomes a ghost at `list`'s head. May throw
+  // (std::bad_alloc, std::length_error), changing nothing.
+  void add_ghost(List list, const key_type& key, std::int64_t size) {
+    const Index i = allocate(ghosts_, ghost_free_, key);
+    try {
+      ghost_index_.emplace(key, i);
+    } catch (...) {
+      release(ghosts_, ghost_free_, i);
+      throw;
+    }
+    ghosts_[i].size = size;
+    push_head(ghosts_, list, i);
   }
-  // A resident key leaves its data list without a ghost (a user removal, a
-  // re-put's old object). Victims already left: nothing to do for them.
-  void forget_data(const key_type& key) {
-    const auto it = index_.find(key);
-    if (it == index_.end() || !is_data(nodes_[it->second].list)) return;
+  template <class It>
+  void forget_ghost(It it) {
     const Index i = it->second;
-    unlink(i);
-    index_.erase(it);
-    release(i);
+    unlink(ghosts_, i);
+    ghost_index_.erase(it);
+    release(ghosts_, ghost_free_, i);
+  }
+  void drop_ghost_tail(List list) {
+    forget_ghost(ghost_index_.find(ghosts_[queue(list).tail].key));
+  }
+  void drop_ghost_of(const key_type& key) {
+    if (no_ghost_.holds(key)) return;  // decide's lookup, this request
+    if (queue(List::kG1).count == 0 && queue(List::kG2).count == 0) return;
+    if (const auto it = ghost_index_.find(key); it != ghost_index_.end()) {
+      forget_ghost(it);
+    }
   }
 
   // libCacheSim's MAX and MIN macros, which decide what NaN gives.
   static double spec_max(double a, double b) { return a > b ? a : b; }
   static double spec_min(double a, double b) { return a < b ? a : b; }
 
-  // The spec's lookup of a key that is not resident.
+  // The spec's lookup of a key that is not resident, found in G1 or G2.
   template <class It>
   void ghost_hit(It it) {
-    const Index i = it->second;
     const double g1 = static_cast<double>(queue(List::kG1).bytes);
     const double g2 = static_cast<double>(queue(List::kG2).bytes);
-    if (nodes_[i].list == List::kG1) {
+    if (ghosts_[it->second].list == List::kG1) {
       hit_g1_ = true;
       p_ = spec_min(p_ + spec_max(g2 / g1, 1.0),
                     static_cast<double>(max_cache_size_));
-    } else if (nodes_[i].list == List::kG2) {
+    } else {
       hit_g2_ = true;
       p_ = spec_max(p_ - spec_max(g1 / g2, 1.0), 0.0);
-    } else {
-      return;  // unreachable: a data entry is resident
     }
-    unlink(i);
-    index_.erase(it);
-    release(i);
+    forget_ghost(it);
   }
 
   // REPLACE's choice: true for L1.
@@ -486,9 +670,10 @@ class ARCEvictor final : public BaseEvictor<Dict> {
   }
 
   template <class Pins>
-  Index tail_most_evictable(List list, const Pins& pins) const {
-    for (Index i = queue(list).tail; i != kNil; i = nodes_[i].prev) {
-      if (!pins.pinned(nodes_[i].key)) return i;
+  Index tail_most_evictable(const Dict& cache_dict, List list,
+                            const Pins& pins) const {
+    for (Index i = queue(list).tail; i != kNil; i = slots_[i].prev) {
+      if (!pins.pinned(slot_key(cache_dict, i))) return i;
     }
     return kNil;
   }
@@ -496,9 +681,15 @@ class ARCEvictor final : public BaseEvictor<Dict> {
   // One eviction of SIM-SPEC's rule for an incoming object of `s` bytes:
   // appends the victim to `out`, subtracts its size from `excess`, commits
   // it. Returns false, changing nothing, when no entry is evictable.
+  // NOTE: a REPLACE victim's ghost is the one allocation here (the ghost
+  // table may grow). If it throws, the victim stays where it was, but this
+  // step's ghost drop and the earlier steps' victims stand: the basic
+  // guarantee (every list consistent; those victims are out of L1/L2 and
+  // still in the dict, and the caller, seeing the exception, does not
+  // remove them).
   template <class Pins>
-  bool evict_one(std::int64_t s, const Pins& pins, std::vector<key_type>& out,
-                 __int128& excess) {
+  bool evict_one(Dict& cache_dict, std::int64_t s, const Pins& pins,
+                 std::vector<key_type>& out, __int128& excess) {
     const __int128 l1 = queue(List::kL1).bytes;
     const __int128 l2 = queue(List::kL2).bytes;
     const __int128 g1 = queue(List::kG1).bytes;
@@ -518,34 +709,101 @@ class ARCEvictor final : public BaseEvictor<Dict> {
     // REPLACE's choice reads l1, l2, p and the G2 flag only, so it can be
     // made before the ghost drop that the spec does first.
     List from = outright || replace_takes_l1() ? List::kL1 : List::kL2;
-    Index v = tail_most_evictable(from, pins);
+    Index v = tail_most_evictable(cache_dict, from, pins);
     if (v == kNil) {
       from = from == List::kL1 ? List::kL2 : List::kL1;
-      v = tail_most_evictable(from, pins);
+      v = tail_most_evictable(cache_dict, from, pins);
       if (v == kNil) return false;
     }
-    if (drop_g1) forget(queue(List::kG1).tail);
-    if (drop_g2) forget(queue(List::kG2).tail);
-    out.push_back(nodes_[v].key);
-    excess -= nodes_[v].size;
-    if (outright) {
-      forget(v);
-    } else {
-      unlink(v);
-      push_head(from == List::kL1 ? List::kG1 : List::kG2, v);
+    const key_type& key = slot_key(cache_dict, v);
+    const std::int64_t size = slots_[v].size;
+    out.push_back(key);
+    if constexpr (kByEntry) {
+      try {
+        victims_.push_back(v);
+      } catch (...) {
+        out.pop_back();
+        throw;
+      }
+    }
+    // The spec's order: the drop first (its node is the one the new ghost
+    // reuses, so the ghost slab peaks at the most ghosts held at once).
+    if (drop_g1) drop_ghost_tail(List::kG1);
+    if (drop_g2) drop_ghost_tail(List::kG2);
+    if (!outright) {
+      try {
+        add_ghost(from == List::kL1 ? List::kG1 : List::kG2, key, size);
+      } catch (...) {
+        out.pop_back();  // the victim stays in its list
+        if constexpr (kByEntry) victims_.pop_back();
+        throw;
+      }
+    }
+    excess -= size;
+    unlink(slots_, v);
+    if constexpr (!kByEntry) {
+      // The side table forgets the victim now; its removal only pops it.
+      index_.erase(slots_[v].key);
+      release(slots_, slot_free_, v);
     }
     return true;
   }
+
+  // One key a lookup has just answered for, so that the next call of the
+  // same request does not ask the same table again: the simulator's
+  // hit() -> decide() -> store() asks the dict, then the ghost table, once
+  // each. Kept for trivially copyable keys only (the simulator's integer
+  // ids), where remembering is a copy of a word and checking a compare;
+  // for other keys it remembers nothing and every lookup is made.
+  class KeyMemo {
+   public:
+    void remember(const key_type& key) {
+      if constexpr (kCheap) {
+        key_ = key;
+        valid_ = true;
+      }
+    }
+    void forget() { valid_ = false; }
+    bool holds(const key_type& key) const {
+      if constexpr (kCheap) {
+        return valid_ && key_ == key;
+      } else {
+        return false;
+      }
+    }
+
+   private:
+    static constexpr bool kCheap = std::is_trivially_copyable_v<key_type>;
+    bool valid_ = false;
+    std::conditional_t<kCheap, key_type, bool> key_{};
+  };
 
   std::int64_t max_cache_size_;
   std::int64_t current_cache_size_ = 0;
   double p_ = 0.0;
   bool hit_g1_ = false;
   bool hit_g2_ = false;
+  // "Not in the dict": the last key hit() did not find, until a store.
+  KeyMemo not_in_dict_;
+  // "No ghost": decide's incoming key after its lookup, until the next
+  // store, decide or candidates (evict_one never makes it a ghost: it is
+  // not resident, or a re-put taken out of its list first).
+  KeyMemo no_ghost_;
   Queue queues_[4];
-  std::vector<Node> nodes_;
-  Index free_ = kNil;
-  absl::flat_hash_map<key_type, Index, KeyHash<key_type>> index_;
+  // Resident objects' slots: by the dict's entry number (kByEntry: sized to
+  // the dict's entry_limit(), free entries stale), else by index_ with a
+  // free list.
+  std::vector<Slot> slots_;
+  Index slot_free_ = kNil;  // !kByEntry only
+  absl::flat_hash_map<key_type, Index, KeyHash<key_type>> index_;  // ditto
+  // kByEntry: the entry numbers of the last decide's (or candidates')
+  // victims, in order, and the next one the caller is expected to remove.
+  std::vector<Index> victims_;
+  std::size_t next_victim_ = 0;
+  // Ghosts: their own slab with a free list, and their own table.
+  std::vector<Keyed> ghosts_;
+  Index ghost_free_ = kNil;
+  absl::flat_hash_map<key_type, Index, KeyHash<key_type>> ghost_index_;
 };
 
 struct ARCPolicy {
