@@ -1,8 +1,10 @@
 // BM_UpdateOnGet/<policy>/dict:<default>/kvobj/<key>/entries:<n>/
 // dist:uniform/key:fresh: a hit as a serving engine makes it. Each operation
-// builds the key from its parts (key_parts.h: a new CacheEngineKey, its
-// to_string() text, or either wrapped in a HashedKey, whose hash is computed
-// at construction and counted), then asks `contains` and calls
+// builds the key from its parts (key_parts.h: a new CacheEngineKey with a
+// new chunk-hash string and the engine's interned format and model name, its
+// to_string() text written from all five parts, or either wrapped in a new
+// HashedKey, whose hash is computed at construction and counted; never the
+// stored key object or a copy of it), then asks `contains` and calls
 // `update_on_get`, as LMCache's local backend does (`if key in dict:
 // evictor.update_on_get(key, dict)`). Beside the shared-key cases of
 // update_benchmarks.cc, whose probe is the very key object stored, so that a

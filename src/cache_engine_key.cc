@@ -3,9 +3,15 @@
 #include <fmt/format.h>
 
 #include <charconv>
+#include <memory>
+#include <ostream>
+#include <unordered_map>
+#include <utility>
 #include <vector>
 
+#include "absl/base/thread_annotations.h"
 #include "absl/strings/str_split.h"
+#include "absl/synchronization/mutex.h"
 #include "evictlab/errors.h"
 
 namespace evictlab {
@@ -36,9 +42,41 @@ std::int64_t parse_int_field(std::string_view text, std::string_view part,
 
 }  // namespace
 
-std::string CacheEngineKey::to_string() const {
-  return fmt::format("{}@{}@{}@{}@{}", fmt, model_name, world_size, worker_id,
-                     chunk_hash);
+const InternedString::Rep* InternedString::intern(std::string_view text) {
+  // The representations are separate heap blocks, never freed, so that a
+  // handle stays valid however the map rehashes; the map's keys view their
+  // texts. The table itself is never destroyed either: handles held by
+  // static objects may be used during exit.
+  //
+  // NOTE: std::unordered_map and std::hash, not Abseil's flat_hash_map and
+  // absl::Hash: the Python module is a shared object that links this static,
+  // non-PIC library, and Abseil's inline hashing refers to data symbols of
+  // libabsl_hash.so (its seed, the empty group) that such code cannot reach.
+  // Interning is off every hot path (a key copies its handles).
+  struct Table {
+    absl::Mutex mu;
+    std::unordered_map<std::string_view, std::unique_ptr<Rep>> reps
+        ABSL_GUARDED_BY(mu);
+  };
+  static Table* const table = new Table;
+  absl::MutexLock lock(&table->mu);
+  if (auto it = table->reps.find(text); it != table->reps.end()) {
+    return it->second.get();
+  }
+  auto rep = std::make_unique<Rep>(
+      Rep{std::string(text), std::hash<std::string_view>{}(text)});
+  const Rep* interned = rep.get();
+  table->reps.emplace(std::string_view(interned->text), std::move(rep));
+  return interned;
+}
+
+const InternedString::Rep* InternedString::empty_rep() {
+  static const Rep* const empty = intern(std::string_view());
+  return empty;
+}
+
+std::ostream& operator<<(std::ostream& os, const InternedString& s) {
+  return os << s.str();
 }
 
 CacheEngineKey CacheEngineKey::from_string(std::string_view text) {
@@ -54,8 +92,8 @@ CacheEngineKey CacheEngineKey::from_string(std::string_view text) {
                     text, parts.size()));
   }
   CacheEngineKey key;
-  key.fmt = std::string(parts[0]);
-  key.model_name = std::string(parts[1]);
+  key.fmt = InternedString(parts[0]);
+  key.model_name = InternedString(parts[1]);
   key.world_size = parse_int_field(text, parts[2], "world_size");
   key.worker_id = parse_int_field(text, parts[3], "worker_id");
   key.chunk_hash = std::string(parts[4]);

@@ -2,6 +2,14 @@
 
 #include <gtest/gtest.h>
 
+#include <cstdint>
+#include <limits>
+#include <sstream>
+#include <string>
+#include <string_view>
+#include <thread>
+#include <vector>
+
 #include "absl/container/flat_hash_set.h"
 #include "absl/hash/hash.h"
 #include "evictlab/errors.h"
@@ -68,6 +76,101 @@ TEST(CacheEngineKeyTest, EqualityAndHashCoverEveryField) {
     EXPECT_FALSE(set.contains(v));
   }
   EXPECT_TRUE(set.contains(sample()));
+}
+
+TEST(CacheEngineKeyTest, TextOfIsToStringOfTheSameFields) {
+  constexpr std::int64_t kMin = std::numeric_limits<std::int64_t>::min();
+  constexpr std::int64_t kMax = std::numeric_limits<std::int64_t>::max();
+  const std::vector<CacheEngineKey> keys = {
+      sample(),
+      {"", "", 0, 0, ""},
+      {"f", "m", kMin, kMax, std::string(300, 'h')},
+      {"a@b", "m", -1, 10, "x"},
+  };
+  EXPECT_EQ(CacheEngineKey::text_of("f", "m", kMin, kMax, "h"),
+            "f@m@-9223372036854775808@9223372036854775807@h");
+  for (const CacheEngineKey& k : keys) {
+    EXPECT_EQ(CacheEngineKey::text_of(k.fmt.view(), k.model_name.view(),
+                                      k.world_size, k.worker_id, k.chunk_hash),
+              k.to_string());
+  }
+  EXPECT_EQ(keys[1].to_string(), "@@0@0@");
+}
+
+TEST(CacheEngineKeyTest, KeysFromEveryConstructionAreEqualAndHashAlike) {
+  const std::string model = "meta-llama/Llama-3.1-8B-Instruct";
+  const CacheEngineKey literal = sample();
+  const CacheEngineKey from_std{std::string("vllm"), model, 2, 1,
+                                "00000000000000a1"};
+  CacheEngineKey assigned;
+  assigned.fmt = std::string_view("vllm");
+  assigned.model_name = model;
+  assigned.world_size = 2;
+  assigned.worker_id = 1;
+  assigned.chunk_hash = "00000000000000a1";
+  for (const CacheEngineKey& k :
+       {from_std, assigned, CacheEngineKey::from_string(literal.to_string())}) {
+    EXPECT_EQ(k, literal);
+    EXPECT_EQ(absl::Hash<CacheEngineKey>{}(k),
+              absl::Hash<CacheEngineKey>{}(literal));
+  }
+}
+
+TEST(InternedStringTest, EqualTextsShareOneRepresentation) {
+  const std::string text(40, 'm');
+  const InternedString a(text);
+  const InternedString b(std::string_view(text).substr(0));
+  const InternedString c("other");
+  EXPECT_EQ(&a.str(), &b.str());  // one copy, not two
+  EXPECT_NE(&a.str(), &c.str());
+  EXPECT_EQ(a, b);
+  EXPECT_NE(a, c);
+  EXPECT_EQ(absl::Hash<InternedString>{}(a), absl::Hash<InternedString>{}(b));
+  EXPECT_NE(absl::Hash<InternedString>{}(a), absl::Hash<InternedString>{}(c));
+  EXPECT_EQ(a.str(), text);
+  EXPECT_EQ(a.size(), 40u);
+}
+
+TEST(InternedStringTest, ComparesWithPlainTextByCharacters) {
+  const InternedString s("vllm");
+  EXPECT_TRUE(s == "vllm");
+  EXPECT_TRUE(s == std::string("vllm"));
+  EXPECT_TRUE(s == std::string_view("vllm"));
+  EXPECT_TRUE(s != "vll");
+  EXPECT_TRUE(s != std::string("vllm2"));
+  EXPECT_FALSE(s == "");
+  const std::string& as_string = s;
+  EXPECT_EQ(as_string, "vllm");
+  std::ostringstream out;
+  out << s;
+  EXPECT_EQ(out.str(), "vllm");
+}
+
+TEST(InternedStringTest, DefaultIsTheInternedEmptyString) {
+  const InternedString empty;
+  EXPECT_TRUE(empty.empty());
+  EXPECT_EQ(empty, InternedString(""));
+  EXPECT_EQ(empty, InternedString(std::string()));
+  EXPECT_NE(empty, InternedString(std::string(1, '\0')));
+}
+
+TEST(InternedStringTest, ConcurrentInterningAgreesOnOneRepresentation) {
+  // Every thread interns the same new texts; all must get the same handles.
+  constexpr int kThreads = 4;
+  constexpr int kTexts = 200;
+  std::vector<std::vector<const std::string*>> seen(kThreads);
+  std::vector<std::thread> threads;
+  for (int t = 0; t < kThreads; ++t) {
+    threads.emplace_back([t, &seen] {
+      for (int i = 0; i < kTexts; ++i) {
+        seen[t].push_back(
+            &InternedString("concurrent-" + std::to_string(i)).str());
+      }
+    });
+  }
+  for (std::thread& th : threads) th.join();
+  for (int t = 1; t < kThreads; ++t) EXPECT_EQ(seen[t], seen[0]);
+  EXPECT_EQ(*seen[0][7], "concurrent-7");
 }
 
 TEST(KeyTest, CacheEngineKeyAndStringWithSameTextAreDifferentKeys) {

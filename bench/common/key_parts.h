@@ -4,14 +4,18 @@
 // parts are those of workload.h's cek_key(i); build_key<K>(parts) equals
 // make_key<K>(i) for the same i, which the benchmarks check before timing.
 //
-// Every call allocates what the key type owns (the strings of a
-// CacheEngineKey, the text of a std::string key, a HashedKey's shared
-// representation) and, for HashedKey, computes the hash: that cost is part
-// of what these benchmarks measure. Thread-safe (pure).
+// Every call allocates what the key type owns (a CacheEngineKey's chunk
+// hash, the text of a std::string key, a HashedKey's shared representation)
+// and, for HashedKey, computes the hash: that cost is part of what these
+// benchmarks measure. The constant parts are an engine's constants: a
+// CacheEngineKey takes the interned handles of its format and model name
+// (interned once per process, as a server holds its config's strings; a
+// new Python CacheEngineKey likewise only references the str objects), and
+// a std::string key's text is written from all five parts each time
+// (CacheEngineKey::text_of, as Python's f-string does), the chunk hash
+// copied into a new key every call. Thread-safe.
 #ifndef EVICTLAB_BENCH_COMMON_KEY_PARTS_H_
 #define EVICTLAB_BENCH_COMMON_KEY_PARTS_H_
-
-#include <fmt/format.h>
 
 #include <cstdint>
 #include <string>
@@ -29,23 +33,31 @@ inline constexpr std::string_view kKeyModel =
 inline constexpr std::int64_t kKeyWorldSize = 1;
 inline constexpr std::int64_t kKeyWorkerId = 0;
 
+// The interned constants (interned on first use).
+inline const InternedString& key_fmt() {
+  static const InternedString fmt(kKeyFmt);
+  return fmt;
+}
+inline const InternedString& key_model() {
+  static const InternedString model(kKeyModel);
+  return model;
+}
+
 template <class K>
 struct KeyBuilder;
 template <>
 struct KeyBuilder<CacheEngineKey> {
   static CacheEngineKey build(std::string_view chunk_hash) {
-    return CacheEngineKey{std::string(kKeyFmt), std::string(kKeyModel),
-                          kKeyWorldSize, kKeyWorkerId, std::string(chunk_hash)};
+    return CacheEngineKey{key_fmt(), key_model(), kKeyWorldSize, kKeyWorkerId,
+                          std::string(chunk_hash)};
   }
 };
 template <>
 struct KeyBuilder<std::string> {
-  // CacheEngineKey::to_string()'s text. NOTE: fmt rather than
-  // absl::StrCat, which Debian's Abseil (its own string_view, not
-  // std::string_view) does not take std::string_view parts into.
+  // CacheEngineKey::to_string()'s text.
   static std::string build(std::string_view chunk_hash) {
-    return fmt::format("{}@{}@{}@{}@{}", kKeyFmt, kKeyModel, kKeyWorldSize,
-                       kKeyWorkerId, chunk_hash);
+    return CacheEngineKey::text_of(kKeyFmt, kKeyModel, kKeyWorldSize,
+                                   kKeyWorkerId, chunk_hash);
   }
 };
 template <class K>
