@@ -1221,23 +1221,28 @@ void bind_kv(py::module_& m) {
         const py::handle next_access = a[2];
         const py::handle victims = a[3];
         const py::handle last_size = a[4];
-        KvScratch& scratch = kv_scratch();
-        auto& ks = scratch.ids;
-        encode_ids_into(keys, "store: keys", ks);
-        const std::size_t n = ks.size();
         // One size for every block (the last one's may differ), or a
-        // list of them.
+        // list of them. The scalars first: casting `last_size` may run
+        // Python code (__index__), which could call into this thread's
+        // KvScratch; the lists below convert without running any.
         std::int64_t each = 0;
         std::int64_t last = 0;
-        const std::vector<std::int64_t>* sz = nullptr;
-        if (PyLong_Check(sizes.ptr()) && !PyBool_Check(sizes.ptr())) {
+        const bool one_size =
+            PyLong_Check(sizes.ptr()) && !PyBool_Check(sizes.ptr());
+        if (one_size) {
           each = sizes.cast<std::int64_t>();
           last = last_size.is_none() ? each : last_size.cast<std::int64_t>();
           if (each < 0 || last < 0) {
             throw py::value_error(fmt::format(
                 "store: sizes {} / last_size {}: negative", each, last));
           }
-        } else {
+        }
+        KvScratch& scratch = kv_scratch();
+        auto& ks = scratch.ids;
+        encode_ids_into(keys, "store: keys", ks);
+        const std::size_t n = ks.size();
+        const std::vector<std::int64_t>* sz = nullptr;
+        if (!one_size) {
           int_list_into(sizes, n, "store: sizes", 0, scratch.sizes);
           sz = &scratch.sizes;
         }

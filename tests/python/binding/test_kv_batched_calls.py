@@ -99,3 +99,18 @@ def test_two_threads_storing_long_requests_lose_nothing():
         t.join()
     assert len(c) == 2 * 50 * 200
     assert c.used == 2 * 50 * 200 * 512
+
+
+def test_store_keeps_its_keys_when_a_size_runs_python():
+    # Reading `last_size` runs its __index__, which here makes another
+    # batched call on this thread: the store must still store its own keys.
+    c = evictlab.kv.LRU(10 * 512)
+
+    class Size:
+        def __index__(self):
+            assert c.lookup(list(range(1000, 1100))) == 0
+            return 7
+
+    assert c.store([1, 2, 3], 512, None, None, Size()) == (3, 0, False)
+    assert c.keys() == [1, 2, 3]
+    assert c.used == 2 * 512 + 7
