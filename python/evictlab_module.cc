@@ -24,12 +24,14 @@
 // Python threads may call one object (calls are serialized). Calls that
 // touch no Python object while they run (lookup, touch, and the kv shape's
 // store) convert their arguments first, then release the GIL around the C++
-// work (py::gil_scoped_release), and rebuild Python results after taking the
-// GIL back. Calls that read Python objects (evict reads each candidate's
-// ref_cnt, get_evict_candidates each entry's can_evict) keep the GIL. Lock
-// order: nobody waits for a Core's mutex while holding the GIL (GilFreeLock
-// lets it go while waiting), so the mutex's holder may wait for the GIL
-// (the interpreter hands the GIL around even inside a Python property).
+// work (py::gil_scoped_release; the kv shape's only for lists of
+// kReleaseGilFrom keys or more, below which releasing costs more than the
+// work), and rebuild Python results after taking the GIL back. Calls that read
+// Python objects (evict reads each candidate's ref_cnt, get_evict_candidates
+// each entry's can_evict) keep the GIL. Lock order: nobody waits for a Core's
+// mutex while holding the GIL (GilFreeLock lets it go while waiting), so the
+// mutex's holder may wait for the GIL (the interpreter hands the GIL around
+// even inside a Python property).
 //
 // Errors: a wrong argument type raises TypeError, a bad value ValueError
 // (naming the argument), an absent key KeyError; the policies' own C++
@@ -50,6 +52,7 @@
 #include <utility>
 #include <vector>
 
+#include "absl/base/optimization.h"
 #include "absl/container/flat_hash_set.h"
 #include "evictlab/cache_limit.h"
 #include "evictlab/caller.h"
@@ -191,49 +194,83 @@ py::object decode_id(std::uint64_t id) {
   return py::reinterpret_steal<py::object>(PyLong_FromUnsignedLongLong(id));
 }
 
-std::vector<std::uint64_t> encode_ids(py::handle keys, std::string_view what) {
-  if (!PyList_Check(keys.ptr()) && !PyTuple_Check(keys.ptr())) {
+// encode_id for one element of a batch: an exact int in [0, 2^64) takes
+// one C call (CPython reads a one-digit int directly); anything else (an
+// int subclass, bool, a value out of range, another type) goes through
+// encode_id, which raises its errors.
+inline std::uint64_t id_at(PyObject* o, std::string_view what,
+                           Py_ssize_t index) {
+  if (ABSL_PREDICT_TRUE(PyLong_CheckExact(o))) {
+    const unsigned long long u = PyLong_AsUnsignedLongLong(o);
+    if (ABSL_PREDICT_TRUE(u != static_cast<unsigned long long>(-1) ||
+                          !PyErr_Occurred())) {
+      return u;
+    }
+    PyErr_Clear();
+  }
+  return encode_id(o, what, index);
+}
+
+// The block ids of a list or tuple, into `out` (resized to their count), so
+// that a caller reusing `out` (KvScratch) allocates nothing per call.
+void encode_ids_into(py::handle keys, std::string_view what,
+                     std::vector<std::uint64_t>& out) {
+  PyObject* seq = keys.ptr();
+  if (!PyList_Check(seq) && !PyTuple_Check(seq)) {
     throw py::type_error(
         fmt::format("{}: expected a list or tuple of block ids, not {}", what,
                     type_name(keys)));
   }
-  const Py_ssize_t n = PySequence_Fast_GET_SIZE(keys.ptr());
-  std::vector<std::uint64_t> out(static_cast<std::size_t>(n));
+  const Py_ssize_t n = PySequence_Fast_GET_SIZE(seq);
+  out.resize(static_cast<std::size_t>(n));
+  PyObject** items = PySequence_Fast_ITEMS(seq);
   for (Py_ssize_t i = 0; i < n; ++i) {
-    out[static_cast<std::size_t>(i)] =
-        encode_id(PySequence_Fast_GET_ITEM(keys.ptr(), i), what, i);
+    out[static_cast<std::size_t>(i)] = id_at(items[i], what, i);
   }
+}
+
+std::vector<std::uint64_t> encode_ids(py::handle keys, std::string_view what) {
+  std::vector<std::uint64_t> out;
+  encode_ids_into(keys, what, out);
   return out;
 }
 
-// A list of ints (sizes, next accesses) of exactly `n` entries.
-std::vector<std::int64_t> int_list(py::handle seq, std::size_t n,
-                                   std::string_view what, std::int64_t lo) {
-  if (!PyList_Check(seq.ptr()) && !PyTuple_Check(seq.ptr())) {
+// A list or tuple of ints (sizes, next accesses) of exactly `n` entries,
+// each at least `lo`, into `out` (resized to n; see encode_ids_into).
+void int_list_into(py::handle seq, std::size_t n, std::string_view what,
+                   std::int64_t lo, std::vector<std::int64_t>& out) {
+  PyObject* list = seq.ptr();
+  if (!PyList_Check(list) && !PyTuple_Check(list)) {
     throw py::type_error(fmt::format("{}: expected a list of int, not {}", what,
                                      type_name(seq)));
   }
-  const py::sequence s = py::reinterpret_borrow<py::sequence>(seq);
-  if (s.size() != n) {
+  const auto size = static_cast<std::size_t>(PySequence_Fast_GET_SIZE(list));
+  if (size != n) {
     throw py::value_error(
-        fmt::format("{}: has {} entries, the keys {}", what, s.size(), n));
+        fmt::format("{}: has {} entries, the keys {}", what, size, n));
   }
-  std::vector<std::int64_t> out(n);
+  out.resize(n);
+  PyObject** items = PySequence_Fast_ITEMS(list);
   for (std::size_t i = 0; i < n; ++i) {
-    PyObject* o =
-        PySequence_Fast_GET_ITEM(seq.ptr(), static_cast<Py_ssize_t>(i));
+    PyObject* o = items[i];
     if (!PyLong_Check(o) || PyBool_Check(o)) {
       throw py::type_error(fmt::format("{}[{}]: expected int, not {}", what, i,
                                        Py_TYPE(o)->tp_name));
     }
     const long long v = PyLong_AsLongLong(o);
-    if (PyErr_Occurred() || v < lo) {
+    if ((v == -1 && PyErr_Occurred()) || v < lo) {
       PyErr_Clear();
       throw py::value_error(fmt::format("{}[{}]: {} is below {} or too large",
                                         what, i, std::string(py::repr(o)), lo));
     }
     out[i] = v;
   }
+}
+
+std::vector<std::int64_t> int_list(py::handle seq, std::size_t n,
+                                   std::string_view what, std::int64_t lo) {
+  std::vector<std::int64_t> out;
+  int_list_into(seq, n, what, lo, out);
   return out;
 }
 
@@ -263,6 +300,56 @@ class GilFreeLock {
 
  private:
   std::mutex& mu_;
+};
+
+// The kv shape's batched calls convert their lists into these vectors, one
+// set per thread, kept between calls: a call allocates nothing once they
+// have grown to the longest request. Only the calling thread touches its
+// own set (with or without the GIL), and no call nests in another.
+struct KvScratch {
+  std::vector<std::uint64_t> ids;
+  std::vector<std::int64_t> sizes;
+  std::vector<std::int64_t> next_access;
+  std::vector<std::uint64_t> victims;
+};
+KvScratch& kv_scratch() {
+  thread_local KvScratch scratch;
+  return scratch;
+}
+
+// PERFORMANCE: releasing the GIL and taking it back costs ~24 ns per call
+// (a scratch pybind11 method with and without py::gil_scoped_release: 168
+// against 144 ns, thread CPU time, on this loaded 2-core machine), more
+// than the C++ work of a short request's lookup; and a short call holds
+// the GIL only briefly anyway. So a batched call releases it from this many
+// keys on, and below takes the object's mutex with the GIL held
+// (GilFreeLock), so that the lock order stays as the header says.
+constexpr std::size_t kReleaseGilFrom = 64;
+
+// The GIL released for the scope when `release`, and the object's mutex
+// held either way (by the rules of GilFreeLock). REQUIRES: the GIL held on
+// construction.
+class KvCallLock {
+ public:
+  KvCallLock(std::mutex& mu, bool release) {
+    if (release) {
+      nogil_.emplace();
+      mu.lock();
+      locked_ = &mu;
+    } else {
+      held_.emplace(mu);
+    }
+  }
+  KvCallLock(const KvCallLock&) = delete;
+  KvCallLock& operator=(const KvCallLock&) = delete;
+  ~KvCallLock() {
+    if (locked_ != nullptr) locked_->unlock();
+  }
+
+ private:
+  std::optional<py::gil_scoped_release> nogil_;  // destroyed last
+  std::mutex* locked_ = nullptr;
+  std::optional<GilFreeLock> held_;
 };
 
 // ---------------------------------------------------------------------------
@@ -326,6 +413,8 @@ class Core {
   Dict& dict() { return dict_; }
   Evictor& evictor() { return evictor_; }
   KeySetPins<K>& pins() { return pins_; }
+  // The pins of the batched store's request (kv shape), emptied at its end.
+  RequestPins<K>& request_pins() { return request_pins_; }
 
   // The occupancy as the policy counts it.
   std::int64_t used() const {
@@ -382,10 +471,15 @@ class Core {
   // KvReplayer does; on ILLEGAL the block is not stored. REQUIRES: `key` is
   // not resident.
   PutStatus put_best_effort(const K& key, Block value) {
+    return put_best_effort(key, std::move(value), pins_);
+  }
+  // The same under other pins (the batched store's BothPins).
+  template <class Pins>
+  PutStatus put_best_effort(const K& key, Block value, const Pins& pins) {
     const std::int64_t size = value.size;
     auto make = [&]() -> Block&& { return std::move(value); };
-    return evictlab::put_best_effort(evictor_, dict_, key, size, scratch_,
-                                     pins_, make);
+    return evictlab::put_best_effort(evictor_, dict_, key, size, scratch_, pins,
+                                     make);
   }
   const PutResult<K>& scratch() const { return scratch_; }
   std::vector<K>& candidates() { return candidates_; }
@@ -396,8 +490,31 @@ class Core {
   Dict dict_;
   Evictor evictor_;
   KeySetPins<K> pins_;
+  RequestPins<K> request_pins_;
   PutResult<K> scratch_;
   std::vector<K> candidates_;
+};
+
+// The pins of a batched store (kv shape): the caller's own (pin(), held
+// across calls) and the request's (RequestPins, pinned by the store and
+// all unpinned at its end). A key is in at most one of them (the store
+// pins only keys the caller has not), so the bytes add up. unpin_epoch()
+// moves whenever either set unpins (belady's walk keeps what it passed
+// over only while it stays). REQUIRES: both outlive the view.
+template <class K>
+struct BothPins {
+  const KeySetPins<K>* held;
+  const RequestPins<K>* request;
+  bool pinned(const K& key) const {
+    return request->pinned(key) || (held->size() != 0 && held->pinned(key));
+  }
+  std::int64_t pinned_bytes() const {
+    return held->pinned_bytes() + request->pinned_bytes();
+  }
+  PinEpoch unpin_epoch() const {
+    return {request->unpin_epoch().object,
+            request->unpin_epoch().unpins + held->unpin_epoch().unpins};
+  }
 };
 
 // Pins of one vLLM evict call: `protected` plus every block whose status is
@@ -758,6 +875,165 @@ void bind_lmcache(py::module_& m) {
 }
 
 // ---------------------------------------------------------------------------
+// Fast methods: the kv shape's batched calls (lookup, touch, store) as
+// CPython METH_FASTCALL | METH_KEYWORDS functions, attached to the pybind11
+// class as method descriptors, instead of through pybind11's dispatcher.
+//
+// PERFORMANCE: the dispatcher costs ~115 ns per call above a Python
+// lambda's (a scratch module on this loaded machine, thread CPU time: a
+// pybind11 method taking one py::handle 144 ns, the same as a FASTCALL
+// function 38 ns, a lambda 28 ns), which is more than the C++ work of an
+// average Mooncake request's lookup. Callgrind of binding_kv.replay_batched
+// (lru, the conversation trace) counted ~170 of its ~930 instructions per
+// block reference in it: the argument vectors it allocates per call, the
+// type lookup by std::type_index (which hashes the type's name), the
+// thread-local loader state, tp_call. A fast method parses its arguments
+// itself (positional or by keyword, as the stubs give them), finds its C++
+// object without a type lookup, and translates exceptions through
+// pybind11's translators, so it raises what the pybind11 method raised.
+
+// Binds args[0 .. nargs) and the keywords to `params` (None for an
+// optional one not given). Raises TypeError as CPython's own functions do.
+void parse_fast_args(const char* method, const std::vector<const char*>& params,
+                     std::size_t required, PyObject* const* args,
+                     Py_ssize_t nargs, PyObject* kwnames, py::handle* out) {
+  const std::size_t n = params.size();
+  if (static_cast<std::size_t>(nargs) > n) {
+    throw py::type_error(fmt::format(
+        "{}() takes at most {} arguments ({} given)", method, n, nargs));
+  }
+  for (std::size_t i = 0; i < n; ++i) out[i] = py::handle();
+  for (Py_ssize_t i = 0; i < nargs; ++i) out[i] = args[i];
+  const Py_ssize_t nkw = kwnames == nullptr ? 0 : PyTuple_GET_SIZE(kwnames);
+  for (Py_ssize_t j = 0; j < nkw; ++j) {
+    PyObject* name = PyTuple_GET_ITEM(kwnames, j);
+    std::size_t i = 0;
+    while (i < n && PyUnicode_CompareWithASCIIString(name, params[i]) != 0) {
+      ++i;
+    }
+    if (i == n) {
+      throw py::type_error(
+          fmt::format("{}() got an unexpected keyword argument '{}'", method,
+                      std::string(py::str(name))));
+    }
+    if (out[i]) {
+      throw py::type_error(fmt::format(
+          "{}() got multiple values for argument '{}'", method, params[i]));
+    }
+    out[i] = args[nargs + j];
+  }
+  for (std::size_t i = 0; i < n; ++i) {
+    if (out[i]) continue;
+    if (i < required) {
+      throw py::type_error(fmt::format("{}() missing required argument '{}'",
+                                       method, params[i]));
+    }
+    out[i] = Py_None;
+  }
+}
+
+// The C++ object of a pybind11 instance of C: read from the instance
+// directly when it has the simple layout (one pybind11 base, as every
+// class here) and is initialized, else through pybind11's cast (which
+// raises for an object whose __init__ did not run). REQUIRES: `self` is an
+// instance of C's Python class or of a subclass (the method descriptor
+// checks it before the call).
+template <class C>
+C& self_of(PyObject* self) {
+  auto* inst = reinterpret_cast<py::detail::instance*>(self);
+  if (inst->simple_layout && inst->simple_holder_constructed &&
+      inst->simple_value_holder[0] != nullptr) {
+    return *static_cast<C*>(inst->simple_value_holder[0]);
+  }
+  return py::handle(self).cast<C&>();
+}
+
+// One fast method of C: its name, parameters, body and descriptor. `kSlot`
+// tells C's methods apart (one static set per method).
+template <class C, int kSlot>
+struct FastMethod {
+  using Body = py::object (*)(C&, const py::handle*);
+  static inline const char* name = nullptr;
+  static inline std::vector<const char*> params;
+  static inline std::size_t required = 0;
+  static inline Body body = nullptr;
+  static inline std::string doc;
+  static inline PyMethodDef def{};
+
+  static PyObject* call(PyObject* self, PyObject* const* args, Py_ssize_t nargs,
+                        PyObject* kwnames) {
+    try {
+      py::handle a[8];
+      parse_fast_args(name, params, required, args, nargs, kwnames, a);
+      return body(self_of<C>(self), a).release().ptr();
+    } catch (...) {
+      // As pybind11's dispatcher: the module's translators, then the
+      // default one (error_already_set, builtin_exception, std::exception).
+      if (py::detail::apply_exception_translators(
+              py::detail::get_local_internals()
+                  .registered_exception_translators) ||
+          py::detail::apply_exception_translators(
+              py::detail::get_internals().registered_exception_translators)) {
+        return nullptr;
+      }
+      PyErr_SetString(PyExc_SystemError,
+                      "evictlab: an exception escaped the translators");
+      return nullptr;
+    }
+  }
+};
+
+// Adds the fast method `method_name(self, params...)` to `cls`; the first
+// `required` parameters are required, the others default to None. `doc`
+// is its docstring, headed by the text signature that inspect.signature
+// and help() read.
+template <class C, int kSlot>
+void def_fast(py::handle cls, const char* method_name,
+              std::vector<const char*> params, std::size_t required,
+              typename FastMethod<C, kSlot>::Body body, const char* doc) {
+  using M = FastMethod<C, kSlot>;
+  if (params.size() > 8)
+    throw std::logic_error("def_fast: 8 parameters at most");
+  M::name = method_name;
+  M::params = std::move(params);
+  M::required = required;
+  M::body = body;
+  std::string sig = fmt::format("{}($self, /", method_name);
+  for (std::size_t i = 0; i < M::params.size(); ++i) {
+    sig += fmt::format(", {}{}", M::params[i], i < required ? "" : "=None");
+  }
+  M::doc = sig + ")\n--\n\n" + doc;
+  M::def = PyMethodDef{
+      method_name,
+      reinterpret_cast<PyCFunction>(reinterpret_cast<void (*)()>(&M::call)),
+      METH_FASTCALL | METH_KEYWORDS, M::doc.c_str()};
+  PyObject* descr =
+      PyDescr_NewMethod(reinterpret_cast<PyTypeObject*>(cls.ptr()), &M::def);
+  if (descr == nullptr) throw py::error_already_set();
+  const int failed = PyObject_SetAttrString(cls.ptr(), method_name, descr);
+  Py_DECREF(descr);
+  if (failed != 0) throw py::error_already_set();
+}
+
+// The next accesses into `out`; null when None (allowed only for a policy
+// that needs no future).
+template <bool kFuture>
+const std::vector<std::int64_t>* next_accesses(py::handle next_access,
+                                               std::size_t n,
+                                               std::string_view what,
+                                               std::vector<std::int64_t>& out) {
+  if (next_access.is_none()) {
+    if (kFuture) {
+      throw py::value_error(
+          fmt::format("{}: this policy needs each key's next access", what));
+    }
+    return nullptr;
+  }
+  int_list_into(next_access, n, what, -1, out);
+  return &out;
+}
+
+// ---------------------------------------------------------------------------
 // evictlab.kv.<NAME>: the KV simulator's request loop (sim/kv_replay.h) in
 // pieces, so that a Python replay gives the simulator's counters exactly.
 // Sizes are bytes (tokens with 1 byte per token).
@@ -766,272 +1042,282 @@ void bind_kv(py::module_& m) {
   using C = Core<Policy, Shape::kKv, std::uint64_t>;
   constexpr bool kFuture = C::kFuture;
   const std::string name = class_name(Policy::kTraits.name);
-  auto next_of = [](py::handle next_access, std::size_t n,
-                    std::string_view what) {
-    std::optional<std::vector<std::int64_t>> out;
-    if (next_access.is_none()) {
-      if (kFuture) {
-        throw py::value_error(
-            fmt::format("{}: this policy needs each key's next access", what));
-      }
-      return out;
-    }
-    out = int_list(next_access, n, what, -1);
-    return out;
-  };
-  py::class_<C>(m, name.c_str(),
-                policy_doc(Policy::kTraits,
-                           "the KV simulator's request loop (sim/kv_replay.h)")
-                    .c_str())
-      .def(py::init([](std::int64_t cache_size) {
-             return new C(check_capacity(cache_size, "cache_size"));
-           }),
-           py::arg("cache_size"), "A cache of `cache_size` bytes.")
-      .def_property_readonly_static(
-          "needs_next_access", [](py::object) { return kFuture; },
-          "Whether touch/hit/store/put need each key's next access "
-          "(Belady).")
-      .def("__contains__",
-           [](C& self, py::handle key) {
-             const std::uint64_t k = encode_id(key, "in: key");
-             GilFreeLock lock(self.mu());
-             return self.dict().contains(k);
-           })
-      .def("__len__",
-           [](C& self) {
-             GilFreeLock lock(self.mu());
-             return self.dict().size();
-           })
-      .def_property_readonly("cache_size", &C::capacity)
-      .def_property_readonly("used",
-                             [](C& self) {
-                               GilFreeLock lock(self.mu());
-                               return self.used();
-                             })
-      .def(
-          "lookup",
-          [](C& self, py::handle keys) {
-            const std::vector<std::uint64_t> ks =
-                encode_ids(keys, "lookup: keys");
-            py::gil_scoped_release nogil;
-            std::lock_guard<std::mutex> lock(self.mu());
-            return self.lookup(ks);
-          },
-          py::arg("keys"),
-          "The length of the longest resident prefix of `keys` (vLLM's "
-          "manager lookup). No promotion; GIL released. O(k).")
-      .def(
-          "touch",
-          [next_of](C& self, py::handle keys, py::handle next_access) {
-            const std::vector<std::uint64_t> ks =
-                encode_ids(keys, "touch: keys");
-            const auto na =
-                next_of(next_access, ks.size(), "touch: next_access");
-            py::gil_scoped_release nogil;
-            std::lock_guard<std::mutex> lock(self.mu());
-            self.touch(ks, na ? &*na : nullptr);
-          },
-          py::arg("keys"), py::arg("next_access") = py::none(),
-          "The hit rule for each resident key, last first (SIM-SPEC 5 step "
-          "2). GIL released. O(len(keys)).")
-      .def(
-          "hit",
-          [](C& self, py::handle key, std::int64_t next_access) {
-            const std::uint64_t k = encode_id(key, "hit: key");
-            GilFreeLock lock(self.mu());
-            self.tell(next_access);
-            return hit_if_resident(self.evictor(), self.dict(), k);
-          },
-          py::arg("key"), py::arg("next_access") = -1,
-          "The hit rule for one key if resident (True), else False and "
-          "nothing changes. O(1).")
-      .def(
-          "pin",
-          [](C& self, py::handle key) {
-            const std::uint64_t k = encode_id(key, "pin: key");
-            GilFreeLock lock(self.mu());
-            const Block* b = self.dict().find(k);
-            if (b == nullptr) return false;
-            self.pins().pin(k, b->size);
-            return true;
-          },
-          py::arg("key"),
-          "Keeps a resident key from being a victim (False if absent).")
-      .def(
-          "unpin",
-          [](C& self, py::handle key) {
-            const std::uint64_t k = encode_id(key, "unpin: key");
-            GilFreeLock lock(self.mu());
-            const Block* b = self.dict().find(k);
-            if (b == nullptr || !self.pins().pinned(k)) return false;
-            self.pins().unpin(k, b->size);
-            return true;
-          },
-          py::arg("key"), "Undoes pin (False if the key was not pinned).")
-      .def(
-          "put",
-          [](C& self, py::handle key, std::int64_t size,
-             std::int64_t next_access) -> py::object {
-            const std::uint64_t k = encode_id(key, "put: key");
-            if (size < 0) {
-              throw py::value_error(
-                  fmt::format("put: size {} is negative", size));
-            }
-            GilFreeLock lock(self.mu());
-            self.tell(next_access);
-            const std::size_t before = self.dict().size();
-            const bool was = self.dict().contains(k);
-            if (self.put(k, Block{{size}, py::object()}, [](Block&&) {}) ==
-                PutStatus::kIllegal) {
-              return py::none();
-            }
-            const std::size_t evicted = self.scratch().evict_keys.size();
-            const bool stored =
-                self.dict().contains(k) &&
-                (was || self.dict().size() + evicted == before + 1);
-            return py::make_tuple(stored, evicted);
-          },
-          py::arg("key"), py::arg("size"), py::arg("next_access") = -1,
-          "The caller loop (caller.h): makes room for `size` bytes by the "
-          "policy's victims, pinned keys excepted, and stores the key. "
-          "Returns (stored, n_evicted), or None when the policy cannot make "
-          "room (ILLEGAL: nothing changed). stored is False when the policy "
-          "declines after its evictions (S3-FIFO). O(1 + victims).")
-      .def(
-          "store_block",
-          [](C& self, py::handle key, std::int64_t size,
-             std::int64_t next_access) {
-            const std::uint64_t k = encode_id(key, "store_block: key");
-            if (size < 0) {
-              throw py::value_error(
-                  fmt::format("store_block: size {} is negative", size));
-            }
-            GilFreeLock lock(self.mu());
-            if (self.dict().contains(k)) {
-              throw py::key_error(fmt::format(
-                  "store_block: key {} is resident (step 3 skips it)", k));
-            }
-            self.tell(next_access);
-            const std::size_t before = self.dict().size();
-            const PutStatus status =
-                self.put_best_effort(k, Block{{size}, py::object()});
-            const std::size_t evicted = self.scratch().evict_keys.size();
-            const bool failed = status == PutStatus::kIllegal;
-            const bool stored =
-                !failed && self.dict().size() + evicted == before + 1;
-            return py::make_tuple(stored, evicted, failed);
-          },
-          py::arg("key"), py::arg("size"), py::arg("next_access") = -1,
-          "SIM-SPEC 5 step 3 for one missing block: the simulator's "
-          "best-effort miss path (caller.h put_best_effort), pinned keys "
-          "never victims. Returns (stored, n_evicted, failed): on failure "
-          "(no unpinned victim left while the block does not fit) the "
-          "victims chosen stay evicted and the block is not stored; stored "
-          "is False without failure when the policy declines after its "
-          "evictions (S3-FIFO). KeyError if the key is resident. "
-          "O(1 + victims).")
-      .def(
-          "store",
-          [next_of](C& self, py::handle keys, py::handle sizes,
-                    py::handle next_access, py::handle victims,
-                    py::handle last_size) {
-            const std::vector<std::uint64_t> ks =
-                encode_ids(keys, "store: keys");
-            std::vector<std::int64_t> sz;
-            if (PyLong_Check(sizes.ptr()) && !PyBool_Check(sizes.ptr())) {
-              // One size for every block (the last one's may differ).
-              const auto each = sizes.cast<std::int64_t>();
-              const auto last =
-                  last_size.is_none() ? each : last_size.cast<std::int64_t>();
-              if (each < 0 || last < 0) {
-                throw py::value_error(fmt::format(
-                    "store: sizes {} / last_size {}: negative", each, last));
-              }
-              sz.assign(ks.size(), each);
-              if (!sz.empty()) sz.back() = last;
-            } else {
-              sz = int_list(sizes, ks.size(), "store: sizes", 0);
-            }
-            const auto na =
-                next_of(next_access, ks.size(), "store: next_access");
-            const bool want_victims = !victims.is_none();
-            if (want_victims && !PyList_Check(victims.ptr())) {
-              throw py::type_error(
-                  fmt::format("store: victims: expected a list, not {}",
-                              type_name(victims)));
-            }
-            std::vector<std::uint64_t> gone;
-            std::size_t n_store = 0;
-            std::size_t n_evict = 0;
-            bool failed = false;
-            {
-              // NOTE: the kv shape's blocks carry no Python object, so
-              // creating and destroying them needs no GIL.
-              py::gil_scoped_release nogil;
-              std::lock_guard<std::mutex> lock(self.mu());
-              auto& pins = self.pins();
-              auto& dict = self.dict();
-              std::vector<std::pair<std::uint64_t, std::int64_t>> mine;
-              auto pin = [&](std::uint64_t k, std::int64_t s) {
-                if (!pins.pinned(k)) {
-                  pins.pin(k, s);
-                  mine.emplace_back(k, s);
+  auto cls =
+      py::class_<C>(
+          m, name.c_str(),
+          policy_doc(Policy::kTraits,
+                     "the KV simulator's request loop (sim/kv_replay.h)")
+              .c_str())
+          .def(py::init([](std::int64_t cache_size) {
+                 return new C(check_capacity(cache_size, "cache_size"));
+               }),
+               py::arg("cache_size"), "A cache of `cache_size` bytes.")
+          .def_property_readonly_static(
+              "needs_next_access", [](py::object) { return kFuture; },
+              "Whether touch/hit/store/put need each key's next access "
+              "(Belady).")
+          .def("__contains__",
+               [](C& self, py::handle key) {
+                 const std::uint64_t k = encode_id(key, "in: key");
+                 GilFreeLock lock(self.mu());
+                 return self.dict().contains(k);
+               })
+          .def("__len__",
+               [](C& self) {
+                 GilFreeLock lock(self.mu());
+                 return self.dict().size();
+               })
+          .def_property_readonly("cache_size", &C::capacity)
+          .def_property_readonly("used",
+                                 [](C& self) {
+                                   GilFreeLock lock(self.mu());
+                                   return self.used();
+                                 })
+          .def(
+              "hit",
+              [](C& self, py::handle key, std::int64_t next_access) {
+                const std::uint64_t k = encode_id(key, "hit: key");
+                GilFreeLock lock(self.mu());
+                self.tell(next_access);
+                return hit_if_resident(self.evictor(), self.dict(), k);
+              },
+              py::arg("key"), py::arg("next_access") = -1,
+              "The hit rule for one key if resident (True), else False and "
+              "nothing changes. O(1).")
+          .def(
+              "pin",
+              [](C& self, py::handle key) {
+                const std::uint64_t k = encode_id(key, "pin: key");
+                GilFreeLock lock(self.mu());
+                const Block* b = self.dict().find(k);
+                if (b == nullptr) return false;
+                self.pins().pin(k, b->size);
+                return true;
+              },
+              py::arg("key"),
+              "Keeps a resident key from being a victim (False if absent).")
+          .def(
+              "unpin",
+              [](C& self, py::handle key) {
+                const std::uint64_t k = encode_id(key, "unpin: key");
+                GilFreeLock lock(self.mu());
+                const Block* b = self.dict().find(k);
+                if (b == nullptr || !self.pins().pinned(k)) return false;
+                self.pins().unpin(k, b->size);
+                return true;
+              },
+              py::arg("key"), "Undoes pin (False if the key was not pinned).")
+          .def(
+              "put",
+              [](C& self, py::handle key, std::int64_t size,
+                 std::int64_t next_access) -> py::object {
+                const std::uint64_t k = encode_id(key, "put: key");
+                if (size < 0) {
+                  throw py::value_error(
+                      fmt::format("put: size {} is negative", size));
                 }
-              };
-              for (const std::uint64_t k : ks) {
-                if (const Block* b = dict.find(k)) pin(k, b->size);
-              }
-              for (std::size_t i = 0; i < ks.size(); ++i) {
-                const std::uint64_t k = ks[i];
-                if (pins.pinned(k)) continue;  // resident: skipped
-                if (na) self.tell((*na)[i]);
-                const std::size_t before = dict.size();
+                GilFreeLock lock(self.mu());
+                self.tell(next_access);
+                const std::size_t before = self.dict().size();
+                const bool was = self.dict().contains(k);
+                if (self.put(k, Block{{size}, py::object()}, [](Block&&) {}) ==
+                    PutStatus::kIllegal) {
+                  return py::none();
+                }
+                const std::size_t evicted = self.scratch().evict_keys.size();
+                const bool stored =
+                    self.dict().contains(k) &&
+                    (was || self.dict().size() + evicted == before + 1);
+                return py::make_tuple(stored, evicted);
+              },
+              py::arg("key"), py::arg("size"), py::arg("next_access") = -1,
+              "The caller loop (caller.h): makes room for `size` bytes by the "
+              "policy's victims, pinned keys excepted, and stores the key. "
+              "Returns (stored, n_evicted), or None when the policy cannot "
+              "make "
+              "room (ILLEGAL: nothing changed). stored is False when the "
+              "policy "
+              "declines after its evictions (S3-FIFO). O(1 + victims).")
+          .def(
+              "store_block",
+              [](C& self, py::handle key, std::int64_t size,
+                 std::int64_t next_access) {
+                const std::uint64_t k = encode_id(key, "store_block: key");
+                if (size < 0) {
+                  throw py::value_error(
+                      fmt::format("store_block: size {} is negative", size));
+                }
+                GilFreeLock lock(self.mu());
+                if (self.dict().contains(k)) {
+                  throw py::key_error(fmt::format(
+                      "store_block: key {} is resident (step 3 skips it)", k));
+                }
+                self.tell(next_access);
+                const std::size_t before = self.dict().size();
                 const PutStatus status =
-                    self.put_best_effort(k, Block{{sz[i]}, py::object()});
-                const auto& ev = self.scratch().evict_keys;
-                n_evict += ev.size();
-                if (want_victims) gone.insert(gone.end(), ev.begin(), ev.end());
-                if (status == PutStatus::kIllegal) {
-                  failed = true;  // its victims stay evicted (SIM-SPEC 5)
-                  break;
-                }
-                if (dict.size() + ev.size() == before + 1) {
-                  ++n_store;
-                  pin(k, sz[i]);
-                }
-              }
-              for (const auto& [k, s] : mine) pins.unpin(k, s);
+                    self.put_best_effort(k, Block{{size}, py::object()});
+                const std::size_t evicted = self.scratch().evict_keys.size();
+                const bool failed = status == PutStatus::kIllegal;
+                const bool stored =
+                    !failed && self.dict().size() + evicted == before + 1;
+                return py::make_tuple(stored, evicted, failed);
+              },
+              py::arg("key"), py::arg("size"), py::arg("next_access") = -1,
+              "SIM-SPEC 5 step 3 for one missing block: the simulator's "
+              "best-effort miss path (caller.h put_best_effort), pinned keys "
+              "never victims. Returns (stored, n_evicted, failed): on failure "
+              "(no unpinned victim left while the block does not fit) the "
+              "victims chosen stay evicted and the block is not stored; stored "
+              "is False without failure when the policy declines after its "
+              "evictions (S3-FIFO). KeyError if the key is resident. "
+              "O(1 + victims).")
+          .def(
+              "keys",
+              [](C& self) {
+                GilFreeLock lock(self.mu());
+                py::list out;
+                for (const std::uint64_t k : self.dict().keys())
+                  out.append(decode_id(k));
+                return out;
+              },
+              "The resident keys in the dict's order. O(n).");
+  // The batched calls, as fast methods (see def_fast).
+  def_fast<C, 0>(
+      cls, "lookup", {"keys"}, 1,
+      [](C& self, const py::handle* a) -> py::object {
+        auto& ks = kv_scratch().ids;
+        encode_ids_into(a[0], "lookup: keys", ks);
+        std::size_t k = 0;
+        {
+          KvCallLock lock(self.mu(), ks.size() >= kReleaseGilFrom);
+          k = self.lookup(ks);
+        }
+        return py::int_(k);
+      },
+      "The length of the longest resident prefix of `keys` (vLLM's manager "
+      "lookup), a list or tuple of int. No promotion; GIL released for long "
+      "lists. O(len(keys)).");
+  def_fast<C, 1>(
+      cls, "touch", {"keys", "next_access"}, 1,
+      [](C& self, const py::handle* a) -> py::object {
+        KvScratch& scratch = kv_scratch();
+        auto& ks = scratch.ids;
+        encode_ids_into(a[0], "touch: keys", ks);
+        const auto* na = next_accesses<C::kFuture>(
+            a[1], ks.size(), "touch: next_access", scratch.next_access);
+        {
+          KvCallLock lock(self.mu(), ks.size() >= kReleaseGilFrom);
+          self.touch(ks, na);
+        }
+        return py::none();
+      },
+      "The hit rule for each resident key, last first (SIM-SPEC 5 step 2). "
+      "GIL released for long lists. O(len(keys)).");
+  def_fast<C, 2>(
+      cls, "store", {"keys", "sizes", "next_access", "victims", "last_size"}, 2,
+      [](C& self, const py::handle* a) -> py::object {
+        const py::handle keys = a[0];
+        const py::handle sizes = a[1];
+        const py::handle next_access = a[2];
+        const py::handle victims = a[3];
+        const py::handle last_size = a[4];
+        // One size for every block (the last one's may differ), or a
+        // list of them. The scalars first: casting `last_size` may run
+        // Python code (__index__), which could call into this thread's
+        // KvScratch; the lists below convert without running any.
+        std::int64_t each = 0;
+        std::int64_t last = 0;
+        const bool one_size =
+            PyLong_Check(sizes.ptr()) && !PyBool_Check(sizes.ptr());
+        if (one_size) {
+          each = sizes.cast<std::int64_t>();
+          last = last_size.is_none() ? each : last_size.cast<std::int64_t>();
+          if (each < 0 || last < 0) {
+            throw py::value_error(fmt::format(
+                "store: sizes {} / last_size {}: negative", each, last));
+          }
+        }
+        KvScratch& scratch = kv_scratch();
+        auto& ks = scratch.ids;
+        encode_ids_into(keys, "store: keys", ks);
+        const std::size_t n = ks.size();
+        const std::vector<std::int64_t>* sz = nullptr;
+        if (!one_size) {
+          int_list_into(sizes, n, "store: sizes", 0, scratch.sizes);
+          sz = &scratch.sizes;
+        }
+        auto size_of = [&](std::size_t i) {
+          return sz != nullptr ? (*sz)[i] : i + 1 < n ? each : last;
+        };
+        const auto* na = next_accesses<C::kFuture>(
+            next_access, n, "store: next_access", scratch.next_access);
+        const bool want_victims = !victims.is_none();
+        if (want_victims && !PyList_Check(victims.ptr())) {
+          throw py::type_error(fmt::format(
+              "store: victims: expected a list, not {}", type_name(victims)));
+        }
+        auto& gone = scratch.victims;
+        gone.clear();
+        std::size_t n_store = 0;
+        std::size_t n_evict = 0;
+        bool failed = false;
+        {
+          // NOTE: the kv shape's blocks carry no Python object, so
+          // creating and destroying them needs no GIL.
+          KvCallLock lock(self.mu(), n >= kReleaseGilFrom);
+          auto& dict = self.dict();
+          RequestPins<std::uint64_t>& mine = self.request_pins();
+          // Every pin of this request goes when it ends, however it
+          // ends.
+          struct UnpinAll {
+            RequestPins<std::uint64_t>& pins;
+            ~UnpinAll() { pins.unpin_all(); }
+          } unpin_all{mine};
+          const BothPins<std::uint64_t> pins{&self.pins(), &mine};
+          auto pin = [&](std::uint64_t k, std::int64_t s) {
+            if (!pins.pinned(k)) mine.pin(k, s);
+          };
+          for (const std::uint64_t k : ks) {
+            if (const Block* b = dict.find(k)) pin(k, b->size);
+          }
+          for (std::size_t i = 0; i < n; ++i) {
+            const std::uint64_t k = ks[i];
+            if (pins.pinned(k)) continue;  // resident: skipped
+            if (na != nullptr) self.tell((*na)[i]);
+            const std::size_t before = dict.size();
+            const std::int64_t size = size_of(i);
+            const PutStatus status =
+                self.put_best_effort(k, Block{{size}, py::object()}, pins);
+            const auto& ev = self.scratch().evict_keys;
+            n_evict += ev.size();
+            if (want_victims) gone.insert(gone.end(), ev.begin(), ev.end());
+            if (status == PutStatus::kIllegal) {
+              failed = true;  // its victims stay evicted (SIM-SPEC 5)
+              break;
             }
-            if (want_victims) {
-              py::list v = py::reinterpret_borrow<py::list>(victims);
-              for (const std::uint64_t k : gone) v.append(decode_id(k));
+            if (dict.size() + ev.size() == before + 1) {
+              ++n_store;
+              mine.pin(k, size);
             }
-            return py::make_tuple(n_store, n_evict, failed);
-          },
-          py::arg("keys"), py::arg("sizes"),
-          py::arg("next_access") = py::none(), py::arg("victims") = py::none(),
-          py::arg("last_size") = py::none(),
-          "SIM-SPEC 5 step 3 for one request in one call: pins every "
-          "resident key of `keys`, then stores each other key in order "
-          "through the simulator's best-effort miss path (caller.h "
-          "put_best_effort; pinning it once stored), stopping at the first "
-          "block no unpinned victim makes room for, whose victims stay "
-          "evicted; unpins what it pinned. "
-          "`sizes` is a list, or one int for every block with `last_size` for "
-          "the last. Returns (n_store, n_evict, failed). Appends the "
-          "victims' keys to "
-          "`victims` if a list is given. GIL released while the policy "
-          "runs. O(len(keys) + victims).")
-      .def(
-          "keys",
-          [](C& self) {
-            GilFreeLock lock(self.mu());
-            py::list out;
-            for (const std::uint64_t k : self.dict().keys())
-              out.append(decode_id(k));
-            return out;
-          },
-          "The resident keys in the dict's order. O(n).");
+          }
+        }
+        if (want_victims) {
+          py::list v = py::reinterpret_borrow<py::list>(victims);
+          for (const std::uint64_t k : gone) v.append(decode_id(k));
+        }
+        return py::make_tuple(n_store, n_evict, failed);
+      },
+      "SIM-SPEC 5 step 3 for one request in one call: pins every "
+      "resident key of `keys`, then stores each other key in order "
+      "through the simulator's best-effort miss path (caller.h "
+      "put_best_effort; pinning it once stored), stopping at the first "
+      "block no unpinned victim makes room for, whose victims stay "
+      "evicted; unpins what it pinned. "
+      "`sizes` is a list, or one int for every block with `last_size` for "
+      "the last. Returns (n_store, n_evict, failed). Appends the "
+      "victims' keys to "
+      "`victims` if a list is given. GIL released while the policy "
+      "runs, for long lists. O(len(keys) + victims).");
 }
 
 // ---------------------------------------------------------------------------

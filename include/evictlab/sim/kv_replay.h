@@ -34,10 +34,9 @@
 // touched").
 //
 // Allocation: the dict, the evictor's tables, the pin set and the scratch
-// vectors grow to their high-water marks and are then reused; the request
-// loop allocates nothing per request in steady state (the pin set is
-// emptied by erasing its keys, which keeps its table; absl's clear() would
-// free a table above 127 slots).
+// vector grow to their high-water marks and are then reused; the request
+// loop allocates nothing per request in steady state (the pin set,
+// RequestPins, is emptied in O(1) and keeps its table).
 //
 // Thread-safety: builds its own cache; concurrent calls on one const
 // KvTrace are safe.
@@ -62,7 +61,7 @@
 
 namespace evictlab::sim {
 
-using KvPins = KeySetPins<std::uint64_t>;
+using KvPins = RequestPins<std::uint64_t>;
 
 // One cache under one policy, fed one request at a time: the request loop of
 // kv_replay, kept here once so that kv_replay (a whole KvTrace) and the soak
@@ -101,12 +100,12 @@ class KvReplayer {
     for (; k < n; ++k) {
       const SizedObject* obj = dict_.find(blocks[k]);
       if (obj == nullptr) break;
-      pin(blocks[k], obj->size);
+      pins_.pin(blocks[k], obj->size);
     }
     // The resident blocks after the broken prefix are the request's too.
     for (std::uint64_t i = k + 1; i < n; ++i) {
       if (const SizedObject* obj = dict_.find(blocks[i])) {
-        pin(blocks[i], obj->size);
+        pins_.pin(blocks[i], obj->size);
       }
     }
     // 2. Touch the hits in reverse.
@@ -156,11 +155,10 @@ class KvReplayer {
       // store phase goes on.
       if (dict_.size() + scratch_.evict_keys.size() == before + 1) {
         if (counted) ++r_.n_store;
-        pin(key, bytes);
+        pins_.pin(key, bytes);
       }
     }
-    for (const auto& [key, stored] : pinned_) pins_.unpin(key, stored);
-    pinned_.clear();
+    pins_.unpin_all();
   }
 
   // The counters so far (`seconds` is left to the caller).
@@ -176,17 +174,10 @@ class KvReplayer {
   }
 
  private:
-  void pin(std::uint64_t key, std::int64_t stored) {
-    pins_.pin(key, stored);
-    pinned_.emplace_back(key, stored);
-  }
-
   Evictor evictor_;
   SimDict dict_;
   PutResult<std::uint64_t> scratch_;
-  KvPins pins_;
-  // The pinned blocks of this request with their stored sizes, to unpin.
-  std::vector<std::pair<std::uint64_t, std::int64_t>> pinned_;
+  KvPins pins_;  // this request's blocks, all unpinned when it ends
   std::uint64_t bpt_;
   KvSimResult r_;
 };
