@@ -97,11 +97,13 @@
 //   the dict's slab (its capacity, 1-2x the resident objects). Over the node
 //   and naive dicts, a side table key -> slot over a slab of keyed slots.
 // - A ghost (key, size, links, tag: 32 bytes for a uint64 key) lives in a
-//   slab of its own with a free list, found through an
-//   absl::flat_hash_map<key, uint32> (16 bytes + 1 control byte a slot for
-//   a uint64 key). A victim of REPLACE is copied there; a ghost hit or a
-//   drop frees its node, so the ghost slab holds exactly the most ghosts
-//   ever held at once and allocates nothing per operation after that peak.
+//   slab of its own with a free list, found through a table of its own
+//   (internal/ghost_table.h: 8-byte slots of node number and hash bits, at
+//   most half full, no tombstones; it grows only past the most ghosts held
+//   so far, so a full cache's steady state never rehashes). A victim of REPLACE
+//   is copied there; a ghost hit or a drop frees its node, so the ghost slab
+//   holds exactly the most ghosts ever held at once and allocates nothing per
+//   operation after that peak.
 // PERFORMANCE WARNING: with one object size this is classical ARC's bound,
 // l1 + l2 + g1 + g2 <= 2C. With variable sizes, SIM-SPEC's rule does not
 // bound the ghost lists by 2C: a ghost hit evicts k >= 1 objects into them
@@ -137,6 +139,7 @@
 #include "evictlab/errors.h"
 #include "evictlab/evictor.h"
 #include "evictlab/internal/entry_state.h"
+#include "evictlab/internal/ghost_table.h"
 #include "evictlab/key.h"
 #include "evictlab/pins.h"
 #include "evictlab/policy_params.h"
@@ -225,9 +228,9 @@ class ARCEvictor final : public BaseEvictor<Dict> {
     Index old_slot = kNil;
     no_ghost_.forget();
     if (incoming_key != nullptr) {
-      if (const auto it = ghost_index_.find(*incoming_key);
-          it != ghost_index_.end()) {
-        ghost_hit(it);
+      if (const auto g = ghost_index_.find(*incoming_key, ghosts_);
+          g.node != kNil) {
+        ghost_hit(g);
       } else if (!not_in_dict_.holds(*incoming_key)) {
         old_slot = slot_of(cache_dict, *incoming_key);
         if (old_slot != kNil && is_data(slots_[old_slot].list)) {
@@ -279,9 +282,9 @@ class ARCEvictor final : public BaseEvictor<Dict> {
     no_ghost_.forget();
     if (cache_size < 0) return;
     if (incoming_key != nullptr) {
-      if (const auto it = ghost_index_.find(*incoming_key);
-          it != ghost_index_.end()) {
-        ghost_hit(it);
+      if (const auto g = ghost_index_.find(*incoming_key, ghosts_);
+          g.node != kNil) {
+        ghost_hit(g);
       }
       no_ghost_.remember(*incoming_key);
     }
@@ -354,8 +357,8 @@ class ARCEvictor final : public BaseEvictor<Dict> {
   bool g2_flag() const { return hit_g2_; }
   // Which list `key` is in (kNone: untracked, or a victim not yet removed).
   List list_of(const Dict& cache_dict, const key_type& key) const {
-    if (const auto it = ghost_index_.find(key); it != ghost_index_.end()) {
-      return ghosts_[it->second].list;
+    if (const auto g = ghost_index_.find(key, ghosts_); g.node != kNil) {
+      return ghosts_[g.node].list;
     }
     const Index i = slot_of(cache_dict, key);
     return i == kNil ? List::kNone : slots_[i].list;
@@ -408,6 +411,7 @@ class ARCEvictor final : public BaseEvictor<Dict> {
     key_type key;
   };
   using Slot = std::conditional_t<kByEntry, Links, Keyed>;
+  using GhostIndex = internal::GhostTable<key_type, KeyHash<key_type>>;
   struct Queue {
     Index head = kNil;
     Index tail = kNil;
@@ -615,7 +619,7 @@ class ARCEvictor final : public BaseEvictor<Dict> {
   void add_ghost(List list, const key_type& key, std::int64_t size) {
     const Index i = allocate(ghosts_, ghost_free_, key);
     try {
-      ghost_index_.emplace(key, i);
+      ghost_index_.insert(key, i);
     } catch (...) {
       release(ghosts_, ghost_free_, i);
       throw;
@@ -623,21 +627,23 @@ class ARCEvictor final : public BaseEvictor<Dict> {
     ghosts_[i].size = size;
     push_head(ghosts_, list, i);
   }
-  template <class It>
-  void forget_ghost(It it) {
-    const Index i = it->second;
-    unlink(ghosts_, i);
-    ghost_index_.erase(it);
-    release(ghosts_, ghost_free_, i);
+  void forget_ghost(const typename GhostIndex::Found& g) {
+    unlink(ghosts_, g.node);
+    ghost_index_.erase_at(g.pos);
+    release(ghosts_, ghost_free_, g.node);
   }
   void drop_ghost_tail(List list) {
-    forget_ghost(ghost_index_.find(ghosts_[queue(list).tail].key));
+    // The tail's node number is known: its slot is found by number.
+    const Index i = queue(list).tail;
+    ghost_index_.erase(ghosts_[i].key, i);
+    unlink(ghosts_, i);
+    release(ghosts_, ghost_free_, i);
   }
   void drop_ghost_of(const key_type& key) {
     if (no_ghost_.holds(key)) return;  // decide's lookup, this request
     if (queue(List::kG1).count == 0 && queue(List::kG2).count == 0) return;
-    if (const auto it = ghost_index_.find(key); it != ghost_index_.end()) {
-      forget_ghost(it);
+    if (const auto g = ghost_index_.find(key, ghosts_); g.node != kNil) {
+      forget_ghost(g);
     }
   }
 
@@ -646,11 +652,10 @@ class ARCEvictor final : public BaseEvictor<Dict> {
   static double spec_min(double a, double b) { return a < b ? a : b; }
 
   // The spec's lookup of a key that is not resident, found in G1 or G2.
-  template <class It>
-  void ghost_hit(It it) {
+  void ghost_hit(const typename GhostIndex::Found& g) {
     const double g1 = static_cast<double>(queue(List::kG1).bytes);
     const double g2 = static_cast<double>(queue(List::kG2).bytes);
-    if (ghosts_[it->second].list == List::kG1) {
+    if (ghosts_[g.node].list == List::kG1) {
       hit_g1_ = true;
       p_ = spec_min(p_ + spec_max(g2 / g1, 1.0),
                     static_cast<double>(max_cache_size_));
@@ -658,7 +663,7 @@ class ARCEvictor final : public BaseEvictor<Dict> {
       hit_g2_ = true;
       p_ = spec_max(p_ - spec_max(g1 / g2, 1.0), 0.0);
     }
-    forget_ghost(it);
+    forget_ghost(g);
   }
 
   // REPLACE's choice: true for L1.
@@ -803,7 +808,7 @@ class ARCEvictor final : public BaseEvictor<Dict> {
   // Ghosts: their own slab with a free list, and their own table.
   std::vector<Keyed> ghosts_;
   Index ghost_free_ = kNil;
-  absl::flat_hash_map<key_type, Index, KeyHash<key_type>> ghost_index_;
+  GhostIndex ghost_index_;
 };
 
 struct ARCPolicy {
