@@ -99,15 +99,9 @@ class HashedKey {
   void retain() noexcept {
     if (rep_ != nullptr) rep_->refs.fetch_add(1, std::memory_order_relaxed);
   }
-  // The last owner skips the atomic read-modify-write (a locked
-  // instruction; a fresh key, built, looked up and dropped, is always the
-  // last owner). Safe: with a count of 1 no other handle exists
-  // that could copy it concurrently, and the acquire load orders the other
-  // owners' earlier releases before the delete, as the fetch_sub does.
   void release() noexcept {
     if (rep_ != nullptr &&
-        (rep_->refs.load(std::memory_order_acquire) == 1 ||
-         rep_->refs.fetch_sub(1, std::memory_order_acq_rel) == 1)) {
+        rep_->refs.fetch_sub(1, std::memory_order_acq_rel) == 1) {
       delete rep_;
     }
   }
