@@ -27,6 +27,9 @@ import os
 import sys
 
 from .pymodel.kv_replay import BLOCK_TOKENS
+# One definition of the future, shared with the Python models' replay (the
+# C++ compute_kv_next_access's, kv_trace.h).
+from .pymodel.kv_replay import next_access
 
 REPO = os.path.abspath(os.path.join(os.path.dirname(os.path.abspath(
     __file__)), "..", ".."))
@@ -47,25 +50,6 @@ def import_evictlab(path=None):
                           f"it: cmake --build --preset release --target "
                           f"evictlab_python") from None
     return evictlab
-
-
-def next_access(requests):
-    """Per block reference (requests flattened in order): the flat index of
-    the first reference to the same block in the next request that holds
-    it, or -1. compute_kv_next_access's definition (kv_trace.h)."""
-    total = sum(len(ids) for ids, _ in requests)
-    out = [-1] * total
-    first_later = {}  # block -> its first flat index in the nearest later request
-    end = total
-    for ids, _ in reversed(requests):
-        start = end - len(ids)
-        get = first_later.get
-        for i, b in enumerate(ids):
-            out[start + i] = get(b, -1)
-        for i in range(len(ids) - 1, -1, -1):
-            first_later[ids[i]] = start + i
-        end = start
-    return out
 
 
 def _counters(n_req, n_block, n_block_hit, n_token, n_token_hit, n_store,

@@ -113,8 +113,8 @@ def next_access(requests):
     index of the first reference to the same block in the next request
     that holds it, or -1 when no later request does. Repeats within one
     request are not "next" (that request serves them). The definition of
-    the C++ compute_kv_next_access (kv_trace.h) and of
-    binding_kv.next_access. O(block references), one backward pass."""
+    the C++ compute_kv_next_access (kv_trace.h); binding_kv re-exports it.
+    O(block references), one backward pass."""
     total = sum(len(ids) for ids, _ in requests)
     out = [-1] * total
     first_later = {}   # block -> its first flat index in a later request
