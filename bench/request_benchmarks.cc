@@ -41,7 +41,6 @@
 #include <utility>
 #include <vector>
 
-#include "absl/container/flat_hash_set.h"
 #include "bench/cache_benchmarks.h"
 #include "bench/common/cache_state.h"
 #include "bench/common/futures.h"
@@ -49,6 +48,7 @@
 #include "bench/common/registry.h"
 #include "evictlab/caller.h"
 #include "evictlab/key.h"
+#include "evictlab/pins.h"
 
 namespace evictlab::bench {
 namespace {
@@ -59,50 +59,13 @@ constexpr std::size_t kChunks[] = {8, 32, 128};
 constexpr std::pair<double, const char*> kHitFractions[] = {
     {0.0, "0"}, {0.5, "0.5"}, {1.0, "1"}};
 
-// Pins of the current request's keys, held by address and found by value
-// (pins.h's interface): pinning copies no key, as LMCache pins the stored
-// object rather than its key. Every object is kObjectBytes. The table keeps
-// its capacity across requests (keys are erased one by one; absl's clear()
-// would free a table above 127 slots). NOT thread-safe.
+// The current request's pins (pins.h RequestPins, the KV simulator's
+// stamped table): its slots hold the addresses of the request's own keys
+// (`keys_`, alive until the next request), so pinning copies no key, as
+// LMCache pins the stored object rather than its key; unpin_all() is O(1).
+// Every object is kObjectBytes.
 template <class K>
-class RequestPins {
- public:
-  struct Hash {
-    using is_transparent = void;
-    std::size_t operator()(const K* k) const { return KeyHash<K>{}(*k); }
-    std::size_t operator()(const K& k) const { return KeyHash<K>{}(k); }
-  };
-  struct Eq {
-    using is_transparent = void;
-    bool operator()(const K* a, const K* b) const { return *a == *b; }
-    bool operator()(const K* a, const K& b) const { return *a == b; }
-    bool operator()(const K& a, const K* b) const { return a == *b; }
-  };
-
-  explicit RequestPins(std::size_t capacity) {
-    set_.reserve(capacity);
-    list_.reserve(capacity);
-  }
-  // REQUIRES: `key` is resident and outlives the pin.
-  void pin(const K* key) {
-    if (set_.insert(key).second) {
-      list_.push_back(key);
-      bytes_ += kObjectBytes;
-    }
-  }
-  void unpin_all() {
-    for (const K* k : list_) set_.erase(k);
-    list_.clear();
-    bytes_ = 0;
-  }
-  bool pinned(const K& key) const { return set_.contains(key); }
-  std::int64_t pinned_bytes() const { return bytes_; }
-
- private:
-  absl::flat_hash_set<const K*, Hash, Eq> set_;
-  std::vector<const K*> list_;
-  std::int64_t bytes_ = 0;
-};
+using KeyPins = RequestPins<K, KeyHash<K>, PinByAddress<K>>;
 
 struct RequestCounts {
   std::size_t hits = 0, stores = 0, evictions = 0;
@@ -122,7 +85,6 @@ class RequestCache {
         prefix_(prefix),
         miss_hash_(64, '0'),
         evictor_(static_cast<double>(n) * kObjectBytes / 1073741824.0),
-        pins_(chunks),
         spare_(object_pool(KVKind::kKVObj, n)[0]) {
     // Hashes: [0, chunks) the shared prefix, then the n keys the cache is
     // filled with (workload.h chunk_hash: never a counter's text).
@@ -161,9 +123,11 @@ class RequestCache {
       keys_.push_back(build_key<K>(miss_hash_));
     }
     std::size_t k = 0;
-    for (; k < chunks_ && dict_.contains(keys_[k]); ++k) pins_.pin(&keys_[k]);
+    for (; k < chunks_ && dict_.contains(keys_[k]); ++k) {
+      pins_.pin(keys_[k], kObjectBytes);
+    }
     for (std::size_t i = k + 1; i < chunks_; ++i) {
-      if (dict_.contains(keys_[i])) pins_.pin(&keys_[i]);
+      if (dict_.contains(keys_[i])) pins_.pin(keys_[i], kObjectBytes);
     }
     for (std::size_t i = k; i-- > 0;) {
       tell_future<Policy>(evictor_, op_++);
@@ -201,7 +165,7 @@ class RequestCache {
       c.evictions += scratch_.evict_keys.size();
       if (dict_.size() + scratch_.evict_keys.size() == before + 1) {
         ++c.stores;
-        pins_.pin(&key);
+        pins_.pin(key, kObjectBytes);
       }
     }
     pins_.unpin_all();
@@ -223,7 +187,7 @@ class RequestCache {
   Dict dict_;
   Evictor evictor_;
   std::vector<K> keys_;
-  RequestPins<K> pins_;
+  KeyPins<K> pins_;
   PutResult<K> scratch_;
   KVObject spare_, value_;
   std::vector<KVObject> free_;

@@ -2,12 +2,14 @@
 // its byte count and epoch, that unpin_all() forgets every key of the request
 // (and nothing leaks into the next one), across table growth and under a
 // hash that sends every key to one slot; then random requests against
-// KeySetPins as the model.
+// KeySetPins as the model; and the by-address slots (PinByAddress): found
+// by value, never read through once their request ended.
 #include "evictlab/pins.h"
 
 #include <gtest/gtest.h>
 
 #include <cstdint>
+#include <memory>
 #include <random>
 #include <string>
 #include <vector>
@@ -126,6 +128,31 @@ TEST(RequestPins, AgreesWithKeySetPinsOverRandomRequests) {
     for (std::uint64_t key = 0; key < 1000; ++key) {
       ASSERT_FALSE(pins.pinned(key)) << key;
     }
+  }
+}
+
+// PinByAddress: the slot holds the caller's key object; pinned() finds any
+// equal key by value. Keys of a finished request are destroyed before the
+// next one pins (under ASan a read through a dead slot would fail), and a
+// hash that sends every key to one slot makes each probe pass every slot.
+TEST(RequestPins, ByAddressFindsEqualKeysAndNeverReadsAFinishedRequest) {
+  RequestPins<std::string, OneSlot, PinByAddress<std::string>> pins;
+  for (int request = 0; request < 5; ++request) {
+    auto keys = std::make_unique<std::vector<std::string>>();
+    for (int i = 0; i < 40; ++i) {
+      keys->push_back(std::string(40, 'k') + std::to_string(request * 100 + i));
+    }
+    for (const std::string& key : *keys) EXPECT_TRUE(pins.pin(key, 3));
+    EXPECT_FALSE(pins.pin(std::string((*keys)[7]), 3));  // equal: pinned
+    EXPECT_EQ(pins.size(), 40u);
+    EXPECT_EQ(pins.pinned_bytes(), 120);
+    const std::string copy = (*keys)[39];
+    EXPECT_TRUE(pins.pinned(copy));
+    EXPECT_FALSE(pins.pinned(std::string(40, 'k') + "x"));
+    pins.unpin_all();
+    keys.reset();  // every slot's address now dangles
+    EXPECT_FALSE(pins.pinned(copy));
+    EXPECT_TRUE(pins.empty());
   }
 }
 

@@ -137,10 +137,30 @@ class KeySetPins {
 // of it) and so allocates only at a new high-water mark. Hashing is the
 // dicts' KeyHash (absl::Hash).
 //
+// A slot holds a copy of its key (PinByValue, the default), or with
+// PinByAddress the address of the caller's key object: then pinning copies
+// no key (a CacheEngineKey's copy allocates its chunk-hash text) and
+// REQUIRES the pinned key object to live, unchanged, until unpin_all() (a
+// request's own keys do). A slot of an earlier request is never read
+// through, so its address may dangle.
+//
 // Complexity: pin and pinned O(1) expected; unpin_all O(1); growth
-// amortized O(1) per pin. NOT thread-safe. REQUIRES: K is copyable and
-// default-constructible.
-template <class K, class Hash = KeyHash<K>>
+// amortized O(1) per pin. NOT thread-safe. REQUIRES (PinByValue): K is
+// copyable and default-constructible.
+template <class K>
+struct PinByValue {
+  using Stored = K;
+  static Stored hold(const K& key) { return key; }
+  static const K& view(const Stored& stored) { return stored; }
+};
+template <class K>
+struct PinByAddress {
+  using Stored = const K*;
+  static Stored hold(const K& key) { return &key; }
+  static const K& view(Stored stored) { return *stored; }
+};
+
+template <class K, class Hash = KeyHash<K>, class Hold = PinByValue<K>>
 class RequestPins {
  public:
   RequestPins() : slots_(kInitialSlots) {}
@@ -152,7 +172,7 @@ class RequestPins {
     if (ABSL_PREDICT_FALSE(2 * (size_ + 1) > slots_.size())) grow();
     Slot& slot = slots_[index_of(key)];
     if (slot.stamp == stamp_) return false;
-    slot.key = key;
+    slot.key = Hold::hold(key);
     slot.stamp = stamp_;
     ++size_;
     bytes_ += stored_size;
@@ -179,7 +199,7 @@ class RequestPins {
  private:
   static constexpr std::size_t kInitialSlots = 64;
   struct Slot {
-    K key{};
+    typename Hold::Stored key{};
     std::uint64_t stamp = 0;  // == stamp_: pinned; anything else: empty
   };
 
@@ -187,7 +207,7 @@ class RequestPins {
   ABSL_ATTRIBUTE_ALWAYS_INLINE std::size_t index_of(const K& key) const {
     const std::size_t mask = slots_.size() - 1;
     std::size_t i = Hash{}(key)&mask;
-    while (slots_[i].stamp == stamp_ && !(slots_[i].key == key)) {
+    while (slots_[i].stamp == stamp_ && !(Hold::view(slots_[i].key) == key)) {
       i = (i + 1) & mask;
     }
     return i;
@@ -196,7 +216,7 @@ class RequestPins {
     std::vector<Slot> old(slots_.size() * 2);
     old.swap(slots_);
     for (const Slot& s : old) {
-      if (s.stamp == stamp_) slots_[index_of(s.key)] = s;
+      if (s.stamp == stamp_) slots_[index_of(Hold::view(s.key))] = s;
     }
   }
 
