@@ -412,6 +412,47 @@ TEST(ArcInterfaceTest, NegativeSizesChangeNothing) {
   EXPECT_FALSE(s.dict().contains("n"));
 }
 
+// A slot keeps its size in 60 bits beside the list tag: the largest object
+// keeps its exact size through insert, hit and ghost moves; one byte more is
+// refused (ILLEGAL, nothing changed) even under a limit that would admit it,
+// and store() throws for it.
+TEST(ArcInterfaceTest, SizesUpToKMaxObjectBytesAreExactAndLargerAreRefused) {
+  constexpr std::int64_t kMax = Evictor::kMaxObjectBytes;
+  Sim<> s(std::int64_t{1} << 62);  // room for four of the largest
+  ASSERT_EQ(s.ev().max_cache_size(), std::int64_t{1} << 62);
+  EXPECT_TRUE(s.req("a", kMax).empty());
+  EXPECT_EQ(s.last_status(), PutStatus::kLegal);
+  EXPECT_TRUE(s.req("b", kMax - 1).empty());
+  EXPECT_TRUE(s.req("a", kMax).empty());  // a hit: L1 -> L2
+  EXPECT_EQ(s.state(), (State{{"b"}, {"a"}, {}, {}, 0}));
+  EXPECT_EQ(s.ev().bytes(L::kL2), kMax);
+  EXPECT_EQ(s.ev().bytes(L::kL1), kMax - 1);
+  EXPECT_EQ(s.ev().current_cache_size(), 2 * kMax - 1);
+
+  const State before = s.state();
+  EXPECT_TRUE(s.req("c", kMax + 1).empty());
+  EXPECT_EQ(s.last_status(), PutStatus::kIllegal);
+  EXPECT_EQ(s.state(), before);
+  EXPECT_EQ(s.ev().current_cache_size(), 2 * kMax - 1);
+  EXPECT_THROW(s.ev().store(s.dict(), "c", obj(kMax + 1)),
+               std::invalid_argument);
+  EXPECT_EQ(s.state(), before);
+  EXPECT_FALSE(s.dict().contains("c"));
+
+  // Two more of the largest fill the cache; a fifth evicts one of them,
+  // whose exact size leaves the accounting (and, if REPLACE made it a ghost
+  // rather than dropping it, is the ghost's size).
+  EXPECT_TRUE(s.req("d", kMax).empty());
+  EXPECT_TRUE(s.req("e", kMax).empty());
+  EXPECT_EQ(s.ev().current_cache_size(), 4 * kMax - 1);
+  const Keys victims = s.req("f", kMax);
+  ASSERT_EQ(victims.size(), 1u);
+  const std::int64_t victim_size = victims[0] == "b" ? kMax - 1 : kMax;
+  EXPECT_EQ(s.ev().current_cache_size(), 5 * kMax - 1 - victim_size);
+  const std::int64_t ghost_bytes = s.ev().bytes(L::kG1) + s.ev().bytes(L::kG2);
+  EXPECT_TRUE(ghost_bytes == 0 || ghost_bytes == victim_size) << ghost_bytes;
+}
+
 TEST(ArcInterfaceTest, UpdateOnPutIsNotToldTheKeySoAStoredGhostIsDropped) {
   Sim<> s(4);
   page_walk_prefix(s);  // L1 = [g], L2 = [e, d, a], G1 = [f], G2 = [c, b]

@@ -51,7 +51,9 @@
 // The LMCache-style interface around the spec:
 // - Exact accounting, as internal::OrderedEvictor: `current_cache_size()` is
 //   the int64 sum of the stored sizes, owned through store/remove. A
-//   negative size is ILLEGAL and changes nothing (no ghost lookup either).
+//   negative size is ILLEGAL and changes nothing (no ghost lookup either);
+//   so is, after the ghost lookup as any size above the limit, one above
+//   kMaxObjectBytes (2^60 - 1: sizes share a word with the list tag).
 // - A re-put (the incoming key is resident): its old bytes count as freed and
 //   it is never its own victim. decide detaches it from its data list before
 //   choosing victims (no ghost: the caller removes it next, a user removal),
@@ -90,13 +92,13 @@
 //
 // Memory: resident objects and ghosts are kept apart, because only the
 // resident ones are in the dict.
-// - A resident object's slot (size, two 32-bit links of L1/L2, list tag: 24
-//   bytes) is indexed by the dict's entry number over the flat dicts
-//   (internal/entry_state.h): a hit is one probe of the dict, and storing or
-//   removing an object costs no table of ARC's own. The slots array follows
-//   the dict's slab (its capacity, 1-2x the resident objects). Over the node
-//   and naive dicts, a side table key -> slot over a slab of keyed slots.
-// - A ghost (key, size, links, tag: 32 bytes for a uint64 key) lives in a
+// - A resident object's slot (size and list tag in one word, two 32-bit
+//   links of L1/L2: 16 bytes) is indexed by the dict's entry number over the
+//   flat dicts (internal/entry_state.h): a hit is one probe of the dict, and
+//   storing or removing an object costs no table of ARC's own. The slots array
+//   follows the dict's slab (its capacity, 1-2x the resident objects). Over the
+//   node and naive dicts, a side table key -> slot over a slab of keyed slots.
+// - A ghost (key, size, links, tag: 24 bytes for a uint64 key) lives in a
 //   slab of its own with a free list, found through a table of its own
 //   (internal/ghost_table.h: 8-byte slots of node number and hash bits, at
 //   most half full, no tombstones; it grows only past the most ghosts held
@@ -160,6 +162,9 @@ class ARCEvictor final : public BaseEvictor<Dict> {
   using key_type = typename Dict::key_type;
   using mapped_type = typename Dict::mapped_type;
   using List = ARCList;
+  // The largest object ARC holds (its slots keep sizes in 60 bits): a put
+  // of a larger one is ILLEGAL, whatever the limit, and store() throws.
+  static constexpr std::int64_t kMaxObjectBytes = (std::int64_t{1} << 60) - 1;
 
   // Throws ConfigError (field `max_cache_size_gb`) for a negative limit, and
   // ConfigError naming the field for any parameter (ARC takes none).
@@ -189,11 +194,10 @@ class ARCEvictor final : public BaseEvictor<Dict> {
       not_in_dict_.remember(key);
       return false;
     }
-    const List list = slots_[i].list;
+    const List list = slots_[i].list();
     if (!is_data(list)) return false;
     if (list == List::kL1 || queue(List::kL2).head != i) {
-      unlink(slots_, i);
-      push_head(slots_, List::kL2, i);
+      move_to_head(slots_, list, List::kL2, i);
     }
     return true;
   }
@@ -233,16 +237,16 @@ class ARCEvictor final : public BaseEvictor<Dict> {
         ghost_hit(g);
       } else if (!not_in_dict_.holds(*incoming_key)) {
         old_slot = slot_of(cache_dict, *incoming_key);
-        if (old_slot != kNil && is_data(slots_[old_slot].list)) {
+        if (old_slot != kNil && is_data(slots_[old_slot].list())) {
           resident = true;
-          old_size = slots_[old_slot].size;
+          old_size = slots_[old_slot].size();
         }
       }
       // Whether it was one or not, it is no ghost now (a resident key never
       // is one), until the next store.
       no_ghost_.remember(*incoming_key);
     }
-    if (cache_size > max_cache_size_) return;
+    if (cache_size > max_cache_size_ || cache_size > kMaxObjectBytes) return;
     // 128-bit so that no sum of int64 sizes can overflow.
     __int128 excess = static_cast<__int128>(current_cache_size_) - old_size +
                       cache_size - max_cache_size_;
@@ -288,7 +292,7 @@ class ARCEvictor final : public BaseEvictor<Dict> {
       }
       no_ghost_.remember(*incoming_key);
     }
-    if (cache_size > max_cache_size_) return;
+    if (cache_size > max_cache_size_ || cache_size > kMaxObjectBytes) return;
     __int128 excess = static_cast<__int128>(current_cache_size_) + cache_size -
                       max_cache_size_;
     while (excess > 0) {
@@ -316,13 +320,19 @@ class ARCEvictor final : public BaseEvictor<Dict> {
 
   // `d[key] = value`, accounted: the spec's insert (L2's head after a ghost
   // hit of this request, else L1's head); clears the flags. Rejects a
-  // negative size (std::invalid_argument) before changing anything. A ghost
+  // negative size or one above kMaxObjectBytes (std::invalid_argument)
+  // before changing anything. A ghost
   // of `key` that decide was not told of is dropped (no p move, no flag).
   void store(Dict& cache_dict, const key_type& key, mapped_type value) {
     const std::int64_t new_size = evictlab::get_size(value);
     if (new_size < 0) {
       throw std::invalid_argument(
           fmt::format("store: object of negative size {}", new_size));
+    }
+    if (new_size > kMaxObjectBytes) {
+      throw std::invalid_argument(
+          fmt::format("store: object of {} bytes, above arc's {}", new_size,
+                      kMaxObjectBytes));
     }
     const List to = hit_g1_ || hit_g2_ ? List::kL2 : List::kL1;
     const std::int64_t old_size =
@@ -358,10 +368,10 @@ class ARCEvictor final : public BaseEvictor<Dict> {
   // Which list `key` is in (kNone: untracked, or a victim not yet removed).
   List list_of(const Dict& cache_dict, const key_type& key) const {
     if (const auto g = ghost_index_.find(key, ghosts_); g.node != kNil) {
-      return ghosts_[g.node].list;
+      return ghosts_[g.node].list();
     }
     const Index i = slot_of(cache_dict, key);
-    return i == kNil ? List::kNone : slots_[i].list;
+    return i == kNil ? List::kNone : slots_[i].list();
   }
   // A list's keys, head (newest) first. Allocates: not for hot paths.
   std::vector<key_type> keys_of(const Dict& cache_dict, List list) const {
@@ -398,15 +408,33 @@ class ARCEvictor final : public BaseEvictor<Dict> {
   // (internal/entry_state.h); over the others, a side table maps keys to
   // slots of a slab with a free list.
   static constexpr bool kByEntry = internal::kHasEntryNumbers<Dict>;
+  static constexpr int kTagBits = 3;  // List's five values
+  static constexpr std::int64_t kTagMask = (std::int64_t{1} << kTagBits) - 1;
 
   // An object's place in its list. `list` kNone: a free slot, or a victim
   // that decide has taken out of L1/L2 and the caller has yet to remove.
+  //
+  // 16 bytes: the size and the list tag share one word (size << 3 | tag),
+  // because over the flat dicts a resident object's state is one Links per
+  // dict entry (with the tag in a field of its own, 24: issue 14's "bytes
+  // per entry within lru's + 16"). Sizes stay below 2^60 (kMaxObjectBytes:
+  // decide refuses larger objects, store throws for them), so the shift
+  // never overflows and the word is never negative.
   struct Links {
-    std::int64_t size = 0;
+    std::int64_t size() const { return word >> kTagBits; }
+    List list() const { return static_cast<List>(word & kTagMask); }
+    void set_size(std::int64_t size) {
+      word = (size << kTagBits) | (word & kTagMask);
+    }
+    void set_list(List list) {
+      word = (word & ~kTagMask) | static_cast<std::int64_t>(list);
+    }
+
+    std::int64_t word = static_cast<std::int64_t>(List::kNone);  // size 0
     Index prev = kNil;  // toward the head (newer); free list: unused
     Index next = kNil;  // toward the tail (older); free list: the next free
-    List list = List::kNone;
   };
+  static_assert(sizeof(Links) == 16);
   struct Keyed : Links {
     key_type key;
   };
@@ -432,7 +460,7 @@ class ARCEvictor final : public BaseEvictor<Dict> {
   template <class Nodes>
   void unlink(Nodes& nodes, Index i) {
     Links& node = nodes[i];
-    Queue& q = queue(node.list);
+    Queue& q = queue(node.list());
     if (node.prev != kNil) {
       nodes[node.prev].next = node.next;
     } else {
@@ -443,15 +471,15 @@ class ARCEvictor final : public BaseEvictor<Dict> {
     } else {
       q.tail = node.prev;
     }
-    q.bytes -= node.size;
+    q.bytes -= node.size();
     --q.count;
-    node.list = List::kNone;
+    node.set_list(List::kNone);
   }
   template <class Nodes>
   void push_head(Nodes& nodes, List list, Index i) {
     Links& node = nodes[i];
     Queue& q = queue(list);
-    node.list = list;
+    node.set_list(list);
     node.prev = kNil;
     node.next = q.head;
     if (q.head != kNil) {
@@ -460,8 +488,44 @@ class ARCEvictor final : public BaseEvictor<Dict> {
       q.tail = i;
     }
     q.head = i;
-    q.bytes += node.size;
+    q.bytes += node.size();
     ++q.count;
+  }
+
+  // unlink + push_head of a node of list `from` to `to`'s head, with the
+  // size read and the tag written once, and no byte counts moved when the
+  // list stays the same (a hit of L2): the hit path.
+  template <class Nodes>
+  void move_to_head(Nodes& nodes, List from, List to, Index i) {
+    Links& node = nodes[i];
+    Queue& q = queue(from);
+    if (node.prev != kNil) {
+      nodes[node.prev].next = node.next;
+    } else {
+      q.head = node.next;
+    }
+    if (node.next != kNil) {
+      nodes[node.next].prev = node.prev;
+    } else {
+      q.tail = node.prev;
+    }
+    Queue& t = queue(to);
+    if (from != to) {
+      const std::int64_t size = node.size();
+      q.bytes -= size;
+      --q.count;
+      t.bytes += size;
+      ++t.count;
+      node.set_list(to);
+    }
+    node.prev = kNil;
+    node.next = t.head;
+    if (t.head != kNil) {
+      nodes[t.head].prev = i;
+    } else {
+      t.tail = i;
+    }
+    t.head = i;
   }
 
   // --- Resident objects: L1 and L2, in slots_.
@@ -500,15 +564,15 @@ class ARCEvictor final : public BaseEvictor<Dict> {
           cache_dict.insert_or_assign(key, std::move(value));
       if (!inserted) {
         Links& node = slots_[e];
-        const std::int64_t old_size = node.size;
-        if (is_data(node.list)) {
-          queue(node.list).bytes += new_size - node.size;
-          node.size = new_size;
+        const std::int64_t old_size = node.size();
+        if (is_data(node.list())) {
+          queue(node.list()).bytes += new_size - node.size();
+          node.set_size(new_size);
         } else {
           // A victim stored again before its removal: a fresh object, and
           // its ghost goes (a key is never both).
           drop_ghost_of(key);
-          node.size = new_size;
+          node.set_size(new_size);
           push_head(slots_, to, static_cast<Index>(e));
         }
         return old_size;
@@ -524,7 +588,7 @@ class ARCEvictor final : public BaseEvictor<Dict> {
         }
       }
       drop_ghost_of(key);
-      slots_[e].size = new_size;
+      slots_[e].set_size(new_size);
       push_head(slots_, to, static_cast<Index>(e));
       return 0;
     } else {
@@ -545,12 +609,12 @@ class ARCEvictor final : public BaseEvictor<Dict> {
       }
       const Index i = it->second;
       Links& node = slots_[i];
-      if (!fresh && is_data(node.list)) {
-        queue(node.list).bytes += new_size - node.size;
-        node.size = new_size;
+      if (!fresh && is_data(node.list())) {
+        queue(node.list()).bytes += new_size - node.size();
+        node.set_size(new_size);
       } else {
         if (fresh) drop_ghost_of(key);
-        node.size = new_size;
+        node.set_size(new_size);
         push_head(slots_, to, i);
       }
       return old_size;
@@ -575,13 +639,13 @@ class ARCEvictor final : public BaseEvictor<Dict> {
       }
       const auto e = cache_dict.find_entry(key);
       mapped_type value = cache_dict.pop(key);  // throws if absent
-      if (is_data(slots_[e].list)) unlink(slots_, static_cast<Index>(e));
+      if (is_data(slots_[e].list())) unlink(slots_, static_cast<Index>(e));
       return value;
     } else {
       mapped_type value = cache_dict.pop(key);
       if (const auto it = index_.find(key); it != index_.end()) {
         const Index i = it->second;
-        if (is_data(slots_[i].list)) unlink(slots_, i);
+        if (is_data(slots_[i].list())) unlink(slots_, i);
         index_.erase(it);
         release(slots_, slot_free_, i);
       }
@@ -609,7 +673,7 @@ class ARCEvictor final : public BaseEvictor<Dict> {
   }
   template <class Nodes>
   static void release(Nodes& nodes, Index& free, Index i) {
-    nodes[i].list = List::kNone;
+    nodes[i].set_list(List::kNone);
     nodes[i].next = free;
     free = i;
   }
@@ -624,7 +688,7 @@ class ARCEvictor final : public BaseEvictor<Dict> {
       release(ghosts_, ghost_free_, i);
       throw;
     }
-    ghosts_[i].size = size;
+    ghosts_[i].set_size(size);
     push_head(ghosts_, list, i);
   }
   void forget_ghost(const typename GhostIndex::Found& g) {
@@ -655,7 +719,7 @@ class ARCEvictor final : public BaseEvictor<Dict> {
   void ghost_hit(const typename GhostIndex::Found& g) {
     const double g1 = static_cast<double>(queue(List::kG1).bytes);
     const double g2 = static_cast<double>(queue(List::kG2).bytes);
-    if (ghosts_[g.node].list == List::kG1) {
+    if (ghosts_[g.node].list() == List::kG1) {
       hit_g1_ = true;
       p_ = spec_min(p_ + spec_max(g2 / g1, 1.0),
                     static_cast<double>(max_cache_size_));
@@ -721,7 +785,7 @@ class ARCEvictor final : public BaseEvictor<Dict> {
       if (v == kNil) return false;
     }
     const key_type& key = slot_key(cache_dict, v);
-    const std::int64_t size = slots_[v].size;
+    const std::int64_t size = slots_[v].size();
     out.push_back(key);
     if constexpr (kByEntry) {
       try {
