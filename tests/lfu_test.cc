@@ -40,6 +40,8 @@ template <class Dict = DefaultDict::Type<std::string, KVObject>>
 struct Cache {
   using Evictor = LFUEvictor<Dict>;
 
+  explicit Cache(double max_gb = kMaxGb) : evictor(max_gb) {}
+
   // The victims of a put through the caller loop (empty when ILLEGAL, which
   // `status` tells).
   Keys put(const std::string& key, std::int64_t size = kObj) {
@@ -63,11 +65,11 @@ struct Cache {
   }
   Keys keys() { return dict.keys(); }
   std::uint64_t freq(const std::string& key) const {
-    return evictor.frequency(key);
+    return evictor.frequency(dict, key);
   }
 
   Dict dict;
-  Evictor evictor{kMaxGb};
+  Evictor evictor;
   PutResult<std::string> scratch;
   PutStatus status = PutStatus::kLegal;
 };
@@ -273,7 +275,7 @@ TEST(LfuParamsTest, TheEvictorMovesWithItsState) {
   PutResult<std::string> r;
   moved.decide(c.dict, kObj, nullptr, r);
   EXPECT_EQ(r.evict_keys, Keys{"1"});
-  EXPECT_EQ(moved.frequency("0"), 2u);
+  EXPECT_EQ(moved.frequency(c.dict, "0"), 2u);
 }
 
 // The evictor against LfuModel after every operation, over every dict.
@@ -282,46 +284,102 @@ class LfuModelTest : public ::testing::Test {};
 using Dicts = ::testing::Types<FlatDict, AbslDict, NodeDict, NaiveDict>;
 TYPED_TEST_SUITE(LfuModelTest, Dicts);
 
+// `ops` random puts, hits and removals over `n_keys` keys in a cache of
+// `max_bytes`, checked against LfuModel after every operation.
+template <class Dict>
+void match_the_model(std::uint32_t seed, int n_keys, std::int64_t max_bytes,
+                     int ops) {
+  SCOPED_TRACE(::testing::Message() << "seed " << seed);
+  Cache<Dict> c(static_cast<double>(max_bytes) / 1073741824.0);
+  LfuModel model(LFUPolicy::kTraits, max_bytes);
+  std::mt19937 rng(seed);
+  auto pick = [&](int n) {
+    return std::uniform_int_distribution<int>(0, n - 1)(rng);
+  };
+  const std::int64_t sizes[] = {512,  1024, 2048,          4096,
+                                6144, 8192, max_bytes + 1, -512};
+  for (int op = 0; op < ops; ++op) {
+    const std::string key = "k" + std::to_string(pick(n_keys));
+    const int what = pick(10);
+    Outcome actual, expected;
+    if (what < 4) {
+      const std::int64_t size = sizes[pick(op % 50 == 0 ? 8 : 7)];
+      actual.victims = c.put(key, size);
+      actual.status = c.status;
+      expected = model.put(key, size);
+    } else if (what < 9) {
+      c.hit(key);
+      expected = model.hit(key);
+    } else {
+      try {
+        c.evictor.remove(c.dict, key);
+      } catch (const KeyNotFoundError&) {
+        actual.error = "KeyError";
+      }
+      expected = model.pop(key);
+    }
+    ASSERT_EQ(actual, expected) << "op " << op << " " << key;
+    ASSERT_EQ(c.keys(), model.keys()) << "op " << op;
+    ASSERT_EQ(static_cast<double>(c.evictor.current_cache_size()),
+              model.current())
+        << "op " << op;
+    ASSERT_EQ(c.freq(key), model.frequency(key)) << "op " << op;
+  }
+}
+
 TYPED_TEST(LfuModelTest, RandomOperationsMatchTheModel) {
   using Dict = typename TypeParam::template Type<std::string, KVObject>;
   for (std::uint32_t seed : {1u, 2u, 3u, 4u}) {
-    SCOPED_TRACE(::testing::Message() << "seed " << seed);
-    Cache<Dict> c;
-    LfuModel model(LFUPolicy::kTraits, kMax);
-    std::mt19937 rng(seed);
-    auto pick = [&](int n) {
-      return std::uniform_int_distribution<int>(0, n - 1)(rng);
-    };
-    constexpr std::int64_t kSizes[] = {512,  1024, 2048,     4096,
-                                       6144, 8192, kMax + 1, -512};
-    for (int op = 0; op < 4000; ++op) {
-      const std::string key = "k" + std::to_string(pick(14));
-      const int what = pick(10);
-      Outcome actual, expected;
-      if (what < 4) {
-        const std::int64_t size = kSizes[pick(op % 50 == 0 ? 8 : 7)];
-        actual.victims = c.put(key, size);
-        actual.status = c.status;
-        expected = model.put(key, size);
-      } else if (what < 9) {
-        c.hit(key);
-        expected = model.hit(key);
-      } else {
-        try {
-          c.evictor.remove(c.dict, key);
-        } catch (const KeyNotFoundError&) {
-          actual.error = "KeyError";
-        }
-        expected = model.pop(key);
-      }
-      ASSERT_EQ(actual, expected) << "op " << op << " " << key;
-      ASSERT_EQ(c.keys(), model.keys()) << "op " << op;
-      ASSERT_EQ(static_cast<double>(c.evictor.current_cache_size()),
-                model.current())
-          << "op " << op;
-      ASSERT_EQ(c.freq(key), model.frequency(key)) << "op " << op;
-    }
+    match_the_model<Dict>(seed, 14, kMax, 4000);
   }
+}
+
+// Hundreds of objects: the dict's slab grows several times (16 entries
+// first, then doubling) and frees and reuses entry numbers, which the
+// evictor's state must follow (over the flat dicts it is indexed by them).
+TYPED_TEST(LfuModelTest, ManyKeysGrowAndReuseEntriesAsTheModelSays) {
+  using Dict = typename TypeParam::template Type<std::string, KVObject>;
+  for (std::uint32_t seed : {5u, 6u}) {
+    match_the_model<Dict>(seed, 400, 128 * kObj, 6000);
+  }
+}
+
+// The victims of a decision are popped without a lookup of their own when
+// the caller removes them in order; removing them in another order, or
+// storing over one before its removal, takes the general path.
+TYPED_TEST(LfuModelTest, VictimsRemovedOutOfOrderOrStoredOver) {
+  using Dict = typename TypeParam::template Type<std::string, KVObject>;
+  Cache<Dict> c;
+  c.fill(4);
+  c.hit("3");
+  PutResult<std::string> r;
+  c.evictor.decide(c.dict, 8192, nullptr, r);
+  ASSERT_EQ(r.status, PutStatus::kLegal);
+  EXPECT_EQ(r.evict_keys, (Keys{"0", "1"}));
+  EXPECT_EQ(c.freq("0"), 0u);  // chosen: detached, though still resident
+  c.evictor.remove(c.dict, "1");
+  c.evictor.remove(c.dict, "0");
+  EXPECT_EQ(c.keys(), (Keys{"2", "3"}));
+  EXPECT_EQ(c.freq("2"), 1u);
+  EXPECT_EQ(c.freq("3"), 2u);
+  c.evictor.store(c.dict, "x", obj(8192));
+  c.evictor.decide(c.dict, kObj, nullptr, r);
+  EXPECT_EQ(r.evict_keys, Keys{"2"});
+  // Stored over before its removal: a new object (frequency 1, newest),
+  // so a later removal must take it out of the lists.
+  c.evictor.store(c.dict, "2", obj(kObj));
+  EXPECT_EQ(c.freq("2"), 1u);
+  EXPECT_EQ(c.evictor.current_cache_size(), kMax);
+  c.evictor.decide(c.dict, kObj, nullptr, r);
+  EXPECT_EQ(r.evict_keys, Keys{"x"});  // x's access is older than 2's
+  c.evictor.remove(c.dict, "x");
+  c.evictor.store(c.dict, "y", obj(8192));
+  c.evictor.remove(c.dict, "2");  // a user removal
+  EXPECT_EQ(c.freq("2"), 0u);
+  EXPECT_EQ(c.keys(), (Keys{"3", "y"}));
+  c.evictor.decide(c.dict, kMax, nullptr, r);
+  EXPECT_EQ(r.evict_keys, (Keys{"y", "3"}));  // frequency 1, then 2
+  EXPECT_EQ(c.evictor.current_cache_size(), 12288);
 }
 
 // Random pins: a pinned key is never a victim, a put is ILLEGAL exactly when

@@ -20,7 +20,7 @@
 //   removed by the caller) is passed over the same way.
 // - Victims are detached from the frequency lists as soon as they are chosen
 //   (that is the eviction); the caller's `remove` then only finishes it (dict
-//   pop, accounting, the node's release).
+//   pop and accounting).
 // - Exact accounting, as internal::OrderedEvictor: int64 bytes owned by the
 //   evictor through `store`/`remove`; ILLEGAL (nothing changed) for a
 //   negative size, one above the limit, or when the evictable bytes (the
@@ -29,28 +29,43 @@
 //   simulator's) instead takes every unpinned object, in victim order,
 //   and answers ILLEGAL with them (they are evicted).
 //
-// State (O(1) LFU): one node per object in a slab (a vector with a free
-// list): the key, the links of its frequency list, its bucket. A bucket per
-// distinct frequency in use, kept in a list in ascending order, each holding
-// its objects as an LRU list (oldest last access first). The lookup table is
-// an absl::flat_hash_set of 32-bit node numbers that hashes and compares
-// through the nodes' keys, so the key is stored once. Memory for a uint64
-// key: a 24-byte node, and 4 bytes of table plus a control byte per slot
-// (6-11 bytes at Abseil's load factors, 7/16 to 7/8 full), about 30-35
-// bytes per object beside the dict (plus the node vector's growth slack), and
-// one 24-byte bucket per distinct frequency in use.
+// State (O(1) LFU, internal/lfu_lists.h): one node per object (the links of
+// its frequency list and its bucket's number: 12 bytes, no key); a bucket
+// per distinct frequency in use (24 bytes), kept in a list in ascending
+// order, each holding its objects as an LRU list (oldest last access first).
+// - Over the flat dicts (OrderedDict, AbslOrderedDict) a node is indexed by
+//   its key's entry number in the dict (internal/entry_state.h), and the key
+//   is the dict's (`key_of`): a hit is one probe of the dict, a store or a
+//   removal is the dict's own operation, the key is stored once. The nodes
+//   follow the dict's slab (its capacity, 1-2x the resident objects, plus
+//   one), so an object costs 12-24 bytes beside the dict (12.0 at a power
+//   of two of objects, where the slab is exactly full).
+// - Over the node and naive dicts, a side table (absl::flat_hash_map<key,
+//   node number>) over nodes with a free list, and a copy of each key by
+//   node number (for the victims' keys): per object the 12-byte node, the
+//   key copy, and an Abseil slot (the key and the 4-byte number, padded)
+//   plus a control byte per slot at 7/16-7/8 load, and the key copies'
+//   own heap (a long string's buffer, twice). Not a target: these dicts
+//   are the baselines.
 //
 // Complexity: hit, store, remove and each victim are O(1) (a victim search
-// passes over pinned objects, O(1) per pin). No allocation per operation once
-// the slab and the table have grown (a freed node keeps its key object, which
-// the next insertion assigns to, so string keys reuse their buffers).
+// passes over pinned objects, O(1) per pin). Over the flat dicts a hit is
+// one probe of the dict and a store of a new key two (as lru's), a victim
+// reads its key and size by entry number (no probe), and a victim's removal
+// is the dict's pop alone (the victims' entry numbers are kept in order);
+// a user's removal costs one probe more. No allocation per operation once
+// the nodes and the buckets have grown: the nodes grow only when the dict's
+// slab does (a freed entry's node is reused with its number).
 //
-// The evictor is movable, not copyable (the table's hasher points at the
-// node slab, which lives on the heap so that moves keep it in place).
+// Invalidation: none to speak of (the evictor hands out keys by value and
+// frequencies; it holds no pointer into the dict, only entry numbers, which
+// the dict keeps stable). The evictor is movable (with its dict: its state
+// is indexed by that dict's entry numbers) and not copyable.
 //
-// REQUIRES: every mutation of the dict goes through `store`/`remove` of this
-// evictor, and a stored object's size does not change while it is stored.
-// NOT thread-safe.
+// REQUIRES: every insertion into and removal from the dict goes through
+// `store`/`remove` of this evictor, and a stored object's size does not
+// change while it is stored; the caller removes decide's victims before its
+// next call, as caller.h does. NOT thread-safe.
 #ifndef EVICTLAB_LFU_EVICTOR_H_
 #define EVICTLAB_LFU_EVICTOR_H_
 
@@ -58,215 +73,22 @@
 
 #include <cstddef>
 #include <cstdint>
-#include <limits>
-#include <memory>
 #include <stdexcept>
 #include <utility>
 #include <vector>
 
-#include "absl/container/flat_hash_set.h"
+#include "absl/container/flat_hash_map.h"
 #include "evictlab/cache_limit.h"
 #include "evictlab/errors.h"
 #include "evictlab/evictor.h"
+#include "evictlab/internal/entry_state.h"
+#include "evictlab/internal/lfu_lists.h"
 #include "evictlab/key.h"
 #include "evictlab/pins.h"
 #include "evictlab/policy_params.h"
 #include "evictlab/policy_traits.h"
 
 namespace evictlab {
-
-namespace internal {
-
-// The frequency structure of LFUEvictor: nodes (one per resident key) in
-// per-frequency LRU lists, buckets in ascending frequency order.
-template <class K>
-class LfuLists {
- public:
-  using Index = std::uint32_t;
-  static constexpr Index kNone = std::numeric_limits<Index>::max();
-
-  LfuLists() : table_(0, SlotHash{&nodes_}, SlotEq{&nodes_}) {}
-  LfuLists(const LfuLists&) = delete;
-  LfuLists& operator=(const LfuLists&) = delete;
-
-  // The node of `key`, or kNone.
-  Index find(const K& key) const {
-    const auto it = table_.find(key);
-    return it == table_.end() ? kNone : it->index;
-  }
-  const K& key_of(Index n) const { return nodes_[n].key; }
-  bool attached(Index n) const { return nodes_[n].bucket != kNone; }
-  std::uint64_t frequency(Index n) const {
-    return buckets_[nodes_[n].bucket].freq;
-  }
-
-  // A new node for `key` (not present), attached with frequency 1 as the
-  // newest of its bucket.
-  Index insert(const K& key) {
-    Index n;
-    if (free_nodes_ != kNone) {
-      n = free_nodes_;
-      free_nodes_ = nodes_[n].next;
-      nodes_[n].key = key;
-    } else {
-      if (nodes_.size() >= kNone) throw std::length_error("lfu: 2^32 nodes");
-      nodes_.push_back(Node{key, kNone, kNone, kNone});
-      n = static_cast<Index>(nodes_.size() - 1);
-    }
-    table_.insert(Slot{n});
-    attach_new(n);
-    return n;
-  }
-  // Re-attaches a detached node with frequency 1 (an in-place store of a
-  // chosen victim).
-  void attach_new(Index n) {
-    Index b = min_bucket_;
-    if (b == kNone || buckets_[b].freq != 1) b = new_bucket(1, kNone, b);
-    append(b, n);
-  }
-
-  // One access: the node moves to the newest end of the next frequency's
-  // bucket. O(1).
-  void touch(Index n) {
-    const Index b = nodes_[n].bucket;
-    const std::uint64_t f = buckets_[b].freq;
-    Index up = buckets_[b].next;
-    if (up == kNone || buckets_[up].freq != f + 1) {
-      if (buckets_[b].head == n && buckets_[b].tail == n) {
-        ++buckets_[b].freq;  // alone in its bucket: the bucket moves up
-        return;
-      }
-      up = new_bucket(f + 1, b, up);
-    }
-    detach(n);
-    append(up, n);
-  }
-
-  // Takes the node out of its bucket (the bucket goes when empty).
-  void detach(Index n) {
-    Node& node = nodes_[n];
-    Bucket& b = buckets_[node.bucket];
-    if (node.prev != kNone)
-      nodes_[node.prev].next = node.next;
-    else
-      b.head = node.next;
-    if (node.next != kNone)
-      nodes_[node.next].prev = node.prev;
-    else
-      b.tail = node.prev;
-    if (b.head == kNone) free_bucket(node.bucket);
-    node.bucket = kNone;
-    node.prev = node.next = kNone;
-  }
-
-  // Forgets `n` (detached first if needed); its number is reused.
-  void release(Index n) {
-    if (attached(n)) detach(n);
-    table_.erase(nodes_[n].key);
-    nodes_[n].next = free_nodes_;
-    free_nodes_ = n;
-  }
-
-  // The first node in (frequency, last access) order for which
-  // `skip(node)` is false, or kNone.
-  template <class Skip>
-  Index first(Skip&& skip) const {
-    for (Index b = min_bucket_; b != kNone; b = buckets_[b].next) {
-      for (Index n = buckets_[b].head; n != kNone; n = nodes_[n].next) {
-        if (!skip(n)) return n;
-      }
-    }
-    return kNone;
-  }
-
- private:
-  struct Node {
-    K key;
-    Index prev;    // older in its bucket
-    Index next;    // newer in its bucket; the free list's link when free
-    Index bucket;  // kNone: detached (a chosen victim) or free
-  };
-  struct Bucket {
-    std::uint64_t freq;
-    Index prev;  // lower frequency
-    Index next;  // higher frequency; the free list's link when free
-    Index head;  // oldest last access
-    Index tail;  // newest last access
-  };
-  // The table's element: a node number, hashed and compared by its key.
-  struct Slot {
-    Index index;
-  };
-  struct SlotHash {
-    using is_transparent = void;
-    const std::vector<Node>* nodes;
-    std::size_t operator()(Slot s) const {
-      return KeyHash<K>{}((*nodes)[s.index].key);
-    }
-    std::size_t operator()(const K& key) const { return KeyHash<K>{}(key); }
-  };
-  struct SlotEq {
-    using is_transparent = void;
-    const std::vector<Node>* nodes;
-    bool operator()(Slot a, Slot b) const { return a.index == b.index; }
-    bool operator()(Slot a, const K& key) const {
-      return (*nodes)[a.index].key == key;
-    }
-    bool operator()(const K& key, Slot a) const {
-      return (*nodes)[a.index].key == key;
-    }
-  };
-
-  // A bucket of frequency f linked between `prev` and `next`.
-  Index new_bucket(std::uint64_t f, Index prev, Index next) {
-    Index b;
-    if (free_buckets_ != kNone) {
-      b = free_buckets_;
-      free_buckets_ = buckets_[b].next;
-    } else {
-      buckets_.push_back(Bucket{});
-      b = static_cast<Index>(buckets_.size() - 1);
-    }
-    buckets_[b] = Bucket{f, prev, next, kNone, kNone};
-    if (prev != kNone)
-      buckets_[prev].next = b;
-    else
-      min_bucket_ = b;
-    if (next != kNone) buckets_[next].prev = b;
-    return b;
-  }
-  void free_bucket(Index b) {
-    const Bucket& bucket = buckets_[b];
-    if (bucket.prev != kNone)
-      buckets_[bucket.prev].next = bucket.next;
-    else
-      min_bucket_ = bucket.next;
-    if (bucket.next != kNone) buckets_[bucket.next].prev = bucket.prev;
-    buckets_[b].next = free_buckets_;
-    free_buckets_ = b;
-  }
-  void append(Index b, Index n) {
-    Node& node = nodes_[n];
-    Bucket& bucket = buckets_[b];
-    node.bucket = b;
-    node.prev = bucket.tail;
-    node.next = kNone;
-    if (bucket.tail != kNone)
-      nodes_[bucket.tail].next = n;
-    else
-      bucket.head = n;
-    bucket.tail = n;
-  }
-
-  std::vector<Node> nodes_;
-  std::vector<Bucket> buckets_;
-  Index free_nodes_ = kNone;
-  Index free_buckets_ = kNone;
-  Index min_bucket_ = kNone;
-  absl::flat_hash_set<Slot, SlotHash, SlotEq> table_;
-};
-
-}  // namespace internal
 
 template <class Dict>
 class LFUEvictor final : public BaseEvictor<Dict> {
@@ -278,8 +100,7 @@ class LFUEvictor final : public BaseEvictor<Dict> {
   // LFU takes no parameters: any in `params` is a ConfigError.
   explicit LFUEvictor(double max_cache_size_gb = 10.0,
                       const PolicyParams& params = {})
-      : max_cache_size_(max_bytes_from_gb(max_cache_size_gb)),
-        lists_(std::make_unique<Lists>()) {
+      : max_cache_size_(max_bytes_from_gb(max_cache_size_gb)) {
     if (max_cache_size_ < 0) {
       throw ConfigError(
           "max_cache_size_gb",
@@ -287,19 +108,24 @@ class LFUEvictor final : public BaseEvictor<Dict> {
     }
     params.check_all_used({});
   }
+  LFUEvictor(LFUEvictor&&) = default;
+  LFUEvictor& operator=(LFUEvictor&&) = default;
+  LFUEvictor(const LFUEvictor&) = delete;
+  LFUEvictor& operator=(const LFUEvictor&) = delete;
 
   // One more access of the key. O(1). Does not reorder the dict.
-  void update_on_get(const key_type& key, Dict& /*cache_dict*/) override {
-    const Index n = lists_->find(key);
-    if (n != Lists::kNone && lists_->attached(n)) lists_->touch(n);
+  void update_on_get(const key_type& key, Dict& cache_dict) override {
+    hit(cache_dict, key);
   }
 
-  // The simulator's hit path (evictor.h hit_if_resident): the node table
-  // holds exactly the resident keys, so one lookup of it is the hit test.
-  bool hit(Dict& /*cache_dict*/, const key_type& key) {
-    const Index n = lists_->find(key);
-    if (n == Lists::kNone) return false;
-    if (lists_->attached(n)) lists_->touch(n);
+  // The simulator's hit path (evictor.h hit_if_resident): the nodes cover
+  // exactly the resident keys, so one lookup (of the dict over the flat
+  // dicts) is the hit test. A victim awaiting its removal is resident but
+  // detached: a hit, without an access.
+  bool hit(Dict& cache_dict, const key_type& key) {
+    const Index n = node_of(cache_dict, key);
+    if (n == kNone) return false;
+    if (lists_.attached(n)) lists_.touch(n);
     return true;
   }
 
@@ -318,36 +144,33 @@ class LFUEvictor final : public BaseEvictor<Dict> {
               const Pins& pins = Pins{}) {
     result.evict_keys.clear();
     result.status = PutStatus::kIllegal;
+    forget_victims();
     if (cache_size < 0 || cache_size > max_cache_size_) return;
-    const mapped_type* old =
-        incoming_key ? cache_dict.find(*incoming_key) : nullptr;
-    const std::int64_t old_size = old ? evictlab::get_size(*old) : 0;
+    // One lookup of the re-put key: its old size and its node (skipped).
+    const Index skip =
+        incoming_key ? node_of(cache_dict, *incoming_key) : kNone;
+    const std::int64_t old_size =
+        skip != kNone ? evictlab::get_size(value_of(cache_dict, skip)) : 0;
     // 128-bit so that no sum of int64 sizes can overflow.
     __int128 excess = static_cast<__int128>(current_cache_size_) - old_size +
                       cache_size - max_cache_size_;
     if (excess > 0) {
-      const bool old_pinned = old != nullptr && pins.pinned(*incoming_key);
+      const bool old_pinned = skip != kNone && pins.pinned(*incoming_key);
       const __int128 freeable = static_cast<__int128>(current_cache_size_) -
                                 pins.pinned_bytes() -
                                 (old_pinned ? 0 : old_size);
       if (excess > freeable) return;  // cannot be satisfied: change nothing
     }
-    const Index skip = old ? lists_->find(*incoming_key) : Lists::kNone;
     while (excess > 0) {
-      const Index victim = next_victim(skip, pins);
-      if (victim == Lists::kNone) {
+      if (!take_victim(cache_dict, skip, pins, result.evict_keys, excess)) {
         // Only when `pins.pinned_bytes()` disagrees with `pins.pinned()`:
         // the put is ILLEGAL, but the victims chosen so far were detached
         // and come back as new objects (frequency 1, newest).
-        for (const key_type& key : result.evict_keys) {
-          lists_->attach_new(lists_->find(key));
-        }
+        for (const Index v : victims_) lists_.attach_new(v);
+        forget_victims();
         result.evict_keys.clear();
         return;
       }
-      const key_type& key = lists_->key_of(victim);
-      excess -= evictlab::get_size(*cache_dict.find(key));
-      result.evict_keys.push_back(key);
     }
     result.status = PutStatus::kLegal;
   }
@@ -362,15 +185,14 @@ class LFUEvictor final : public BaseEvictor<Dict> {
                           PutResult<key_type>& result, const Pins& pins) {
     result.evict_keys.clear();
     result.status = PutStatus::kIllegal;
+    forget_victims();
     if (cache_size < 0 || cache_size > max_cache_size_) return;
     __int128 excess = static_cast<__int128>(current_cache_size_) + cache_size -
                       max_cache_size_;
     while (excess > 0) {
-      const Index victim = next_victim(Lists::kNone, pins);
-      if (victim == Lists::kNone) return;
-      const key_type& key = lists_->key_of(victim);
-      excess -= evictlab::get_size(*cache_dict.find(key));
-      result.evict_keys.push_back(key);
+      if (!take_victim(cache_dict, kNone, pins, result.evict_keys, excess)) {
+        return;
+      }
     }
     result.status = PutStatus::kLegal;
   }
@@ -379,74 +201,234 @@ class LFUEvictor final : public BaseEvictor<Dict> {
   // it is chosen); fewer when fewer objects are evictable. REQUIRES: the
   // caller removes them all before the next call.
   template <class Pins = NoPins>
-  void candidates(Dict& /*cache_dict*/, std::size_t n, const Pins& pins,
+  void candidates(Dict& cache_dict, std::size_t n, const Pins& pins,
                   std::vector<key_type>& out) {
     out.clear();
-    while (out.size() < n) {
-      const Index victim = next_victim(Lists::kNone, pins);
-      if (victim == Lists::kNone) break;
-      out.push_back(lists_->key_of(victim));
+    forget_victims();
+    __int128 freed = 0;
+    while (out.size() < n && take_victim(cache_dict, kNone, pins, out, freed)) {
     }
   }
 
   // `d[key] = value`, accounted. A new key starts with frequency 1 as the
   // newest access; a resident key is overwritten in place (not an access:
-  // its frequency and recency stay). Rejects a negative size
-  // (std::invalid_argument) before changing anything.
+  // its frequency and recency stay; a chosen victim stored over in place
+  // starts again at 1, newest). Rejects a negative size
+  // (std::invalid_argument) before changing anything. Strong guarantee.
   void store(Dict& cache_dict, const key_type& key, mapped_type value) {
     const std::int64_t new_size = evictlab::get_size(value);
     if (new_size < 0) {
       throw std::invalid_argument(
           fmt::format("store: object of negative size {}", new_size));
     }
-    const mapped_type* old = cache_dict.find(key);
-    const std::int64_t old_size = old ? evictlab::get_size(*old) : 0;
-    const Index n = lists_->find(key);
-    if (n == Lists::kNone) {
-      lists_->insert(key);
-    } else if (!lists_->attached(n)) {
-      lists_->attach_new(n);  // a chosen victim stored over in place
-    }
-    cache_dict.set(key, std::move(value));
+    const std::int64_t old_size =
+        store_resident(cache_dict, key, std::move(value));
+    // Nothing below throws.
+    forget_victims();
     current_cache_size_ += new_size - old_size;
   }
 
   // `d.pop(key)`, accounted; the key's frequency is forgotten. Throws
   // KeyNotFoundError (nothing changes).
   mapped_type remove(Dict& cache_dict, const key_type& key) {
-    mapped_type value = cache_dict.pop(key);
-    if (const Index n = lists_->find(key); n != Lists::kNone) {
-      lists_->release(n);
-    }
+    mapped_type value = pop_resident(cache_dict, key);
     current_cache_size_ -= evictlab::get_size(value);
     return value;
   }
 
-  // The key's frequency (0 when it is not resident). For tests and tools.
-  std::uint64_t frequency(const key_type& key) const {
-    const Index n = lists_->find(key);
-    return n != Lists::kNone && lists_->attached(n) ? lists_->frequency(n) : 0;
+  // The key's frequency in `cache_dict` (0 when it is not resident, or a
+  // chosen victim). For tests and tools.
+  std::uint64_t frequency(const Dict& cache_dict, const key_type& key) const {
+    const Index n = node_of(cache_dict, key);
+    return n != kNone && lists_.attached(n) ? lists_.frequency(n) : 0;
   }
 
   std::int64_t max_cache_size() const { return max_cache_size_; }
   std::int64_t current_cache_size() const { return current_cache_size_; }
 
  private:
-  using Lists = internal::LfuLists<key_type>;
-  using Index = typename Lists::Index;
+  using Lists = internal::LfuLists;
+  using Index = Lists::Index;
+  static constexpr Index kNone = Lists::kNone;
+  // Over the flat dicts a node is the dict's entry number
+  // (internal/entry_state.h); over the others, a side table maps keys to
+  // the nodes' own numbers.
+  static constexpr bool kByEntry = internal::kHasEntryNumbers<Dict>;
 
-  // The next victim, detached; kNone when no object can be taken.
+  // The node of a resident key, or kNone.
+  Index node_of(const Dict& cache_dict, const key_type& key) const {
+    if constexpr (kByEntry) {
+      const auto e = cache_dict.find_entry(key);
+      return e != Dict::kNoEntry ? static_cast<Index>(e) : kNone;
+    } else {
+      (void)cache_dict;
+      const auto it = index_.find(key);
+      return it != index_.end() ? it->second : kNone;
+    }
+  }
+  // The key and the stored object of a resident node.
+  const key_type& key_of(const Dict& cache_dict, Index n) const {
+    if constexpr (kByEntry) {
+      return cache_dict.key_of(n);
+    } else {
+      (void)cache_dict;
+      return keys_[n];
+    }
+  }
+  const mapped_type& value_of(const Dict& cache_dict, Index n) const {
+    if constexpr (kByEntry) {
+      return cache_dict.value_of(n);
+    } else {
+      return *cache_dict.find(keys_[n]);
+    }
+  }
+
+  // The next victim in (frequency, last access) order, neither `skip` nor
+  // pinned: appended to `out` (its key) and to victims_ (its node),
+  // detached, its size taken from `excess`. False when none is left
+  // (nothing changed). May throw std::bad_alloc from the appends, with this
+  // victim not taken (the ones before it stand).
   template <class Pins>
-  Index next_victim(Index skip, const Pins& pins) {
-    const Index victim = lists_->first(
-        [&](Index n) { return n == skip || pins.pinned(lists_->key_of(n)); });
-    if (victim != Lists::kNone) lists_->detach(victim);
-    return victim;
+  bool take_victim(const Dict& cache_dict, Index skip, const Pins& pins,
+                   std::vector<key_type>& out, __int128& excess) {
+    const Index v = lists_.first([&](Index n) {
+      return n == skip || pins.pinned(key_of(cache_dict, n));
+    });
+    if (v == kNone) return false;
+    out.push_back(key_of(cache_dict, v));
+    try {
+      victims_.push_back(v);
+    } catch (...) {
+      out.pop_back();
+      throw;
+    }
+    excess -= evictlab::get_size(value_of(cache_dict, v));
+    lists_.detach(v);
+    return true;
+  }
+  // Ends the fast path of the last decision's victims (pop_resident).
+  void forget_victims() {
+    victims_.clear();
+    next_victim_ = 0;
+  }
+
+  // `d[key] = value` and the key's node (see store). Returns the replaced
+  // object's size (0 if none). Strong guarantee.
+  std::int64_t store_resident(Dict& cache_dict, const key_type& key,
+                              mapped_type value) {
+    if constexpr (kByEntry) {
+      if (const auto e = cache_dict.find_entry(key); e != Dict::kNoEntry) {
+        // attach_new may throw (a new bucket): before anything changes.
+        if (!lists_.attached(e)) lists_.attach_new(e);
+        mapped_type& stored = cache_dict.value_of(e);
+        const std::int64_t old_size = evictlab::get_size(stored);
+        stored = std::move(value);
+        return old_size;
+      }
+      const auto e = cache_dict.insert_or_assign(key, std::move(value)).first;
+      try {
+        // The slab grew: follow it to its new limit, exactly.
+        if (e >= lists_.limit()) lists_.grow_to(cache_dict.entry_limit());
+        lists_.attach_new(e);
+      } catch (...) {
+        cache_dict.erase(key);  // the dict is as it was
+        throw;
+      }
+      return 0;
+    } else {
+      const mapped_type* old = cache_dict.find(key);
+      const std::int64_t old_size = old ? evictlab::get_size(*old) : 0;
+      const auto [it, fresh] = index_.try_emplace(key, kNone);
+      if (!fresh) {
+        const Index n = it->second;
+        if (!lists_.attached(n)) lists_.attach_new(n);
+        cache_dict.set(key, std::move(value));
+        return old_size;
+      }
+      Index n;
+      try {
+        n = new_node(key);
+      } catch (...) {
+        index_.erase(it);
+        throw;
+      }
+      try {
+        lists_.attach_new(n);
+        cache_dict.set(key, std::move(value));
+      } catch (...) {
+        lists_.release(n);
+        index_.erase(it);
+        throw;
+      }
+      it->second = n;
+      return 0;
+    }
+  }
+
+  // !kByEntry: a detached node holding a copy of `key` (keys_[n]): a freed
+  // one (its key object assigned to, so a string reuses its buffer), or a
+  // new one. Keeps keys_.size() == lists_.limit(). Strong guarantee.
+  Index new_node(const key_type& key) {
+    if (!lists_.has_free()) {
+      keys_.push_back(key);
+      try {
+        return lists_.allocate();
+      } catch (...) {
+        keys_.pop_back();
+        throw;
+      }
+    }
+    const Index n = lists_.allocate();  // from the free list: no throw
+    try {
+      keys_[n] = key;
+    } catch (...) {
+      lists_.release(n);
+      throw;
+    }
+    return n;
+  }
+
+  // `d.pop(key)`; the key's node is detached (if it was not a victim) and
+  // forgotten. Throws KeyNotFoundError (nothing changes).
+  mapped_type pop_resident(Dict& cache_dict, const key_type& key) {
+    if constexpr (kByEntry) {
+      // The caller removes the victims in the order given: the next one's
+      // entry number is known and its node detached already, so only the
+      // dict's pop is left. Any other removal ends the fast path for this
+      // decision's victims (an entry consulted here is never a freed one).
+      if (next_victim_ < victims_.size()) {
+        if (cache_dict.key_of(victims_[next_victim_]) == key) {
+          ++next_victim_;
+          return cache_dict.pop(key);
+        }
+        forget_victims();
+      }
+      const auto e = cache_dict.find_entry(key);
+      mapped_type value = cache_dict.pop(key);  // throws if absent
+      if (lists_.attached(e)) lists_.detach(e);
+      return value;
+    } else {
+      mapped_type value = cache_dict.pop(key);  // throws if absent
+      forget_victims();
+      if (const auto it = index_.find(key); it != index_.end()) {
+        lists_.release(it->second);
+        index_.erase(it);
+      }
+      return value;
+    }
   }
 
   std::int64_t max_cache_size_;
   std::int64_t current_cache_size_ = 0;
-  std::unique_ptr<Lists> lists_;  // on the heap: its table points into it
+  Lists lists_;
+  // The last decision's victims (decide, decide_best_effort, candidates), in
+  // order, and the next one the caller is expected to remove; cleared by a
+  // store, a removal out of that order, and the next decision.
+  std::vector<Index> victims_;
+  std::size_t next_victim_ = 0;
+  // !kByEntry only (empty otherwise): key -> node, and each node's key.
+  absl::flat_hash_map<key_type, Index, KeyHash<key_type>> index_;
+  std::vector<key_type> keys_;
 };
 
 struct LFUPolicy {
