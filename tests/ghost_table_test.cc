@@ -1,7 +1,9 @@
-// internal::GhostTable (ARC's ghost index) against std::map under random
-// inserts, finds and both erases, with hashes that collide on purpose: the
-// backward-shift deletion must keep every remaining key findable, whichever
-// run it breaks and wherever the run wraps around the table's end.
+// internal::GhostTable (the ghost index of ARC and S3-FIFO) against std::map
+// under random inserts, finds and both erases, with hashes that collide on
+// purpose: the backward-shift deletion must keep every remaining key
+// findable, whichever run it breaks and wherever the run wraps around the
+// table's end. The same operations through the `_hashed` forms (the caller's
+// hash_of, computed once) must give the same answers.
 #include "evictlab/internal/ghost_table.h"
 
 #include <gtest/gtest.h>
@@ -36,8 +38,12 @@ using Hashes =
     ::testing::Types<ConstantHash, FourHomes, KeyHash<std::uint64_t>>;
 TYPED_TEST_SUITE(GhostTableTest, Hashes);
 
-TYPED_TEST(GhostTableTest, MatchesAMapUnderRandomOperations) {
-  using Table = GhostTable<std::uint64_t, TypeParam>;
+// The random operations against std::map; with `hashed`, every call but the
+// keyed find goes through its `_hashed` form, and each find is asked both
+// ways.
+template <class Hash>
+void check_against_a_map(bool hashed) {
+  using Table = GhostTable<std::uint64_t, Hash>;
   Table table;
   std::vector<Node> nodes;          // node i holds key nodes[i].key
   std::vector<std::uint32_t> free;  // nodes not in the table
@@ -45,10 +51,16 @@ TYPED_TEST(GhostTableTest, MatchesAMapUnderRandomOperations) {
   std::mt19937_64 rng(7);
   for (int step = 0; step < 20000; ++step) {
     const std::uint64_t key = rng() % 300;
+    const std::uint32_t h = Table::hash_of(key);
     const auto found = table.find(key, nodes);
     const auto it = model.find(key);
     ASSERT_EQ(found.node, it == model.end() ? Table::kNil : it->second)
         << "step " << step << ", key " << key;
+    if (hashed) {
+      const auto by_hash = table.find_hashed(key, h, nodes);
+      ASSERT_EQ(by_hash.node, found.node) << "step " << step;
+      if (found.node != Table::kNil) ASSERT_EQ(by_hash.pos, found.pos);
+    }
     const int op = static_cast<int>(rng() % 3);
     if (it == model.end()) {
       if (op == 0) continue;  // leave it absent for a while
@@ -61,14 +73,22 @@ TYPED_TEST(GhostTableTest, MatchesAMapUnderRandomOperations) {
         free.pop_back();
       }
       nodes[n].key = key;
-      table.insert(key, n);
+      if (hashed) {
+        table.insert_hashed(h, n);
+      } else {
+        table.insert(key, n);
+      }
       model.emplace(key, n);
     } else if (op == 1) {
       table.erase_at(found.pos);
       free.push_back(it->second);
       model.erase(it);
     } else if (op == 2) {
-      table.erase(key, it->second);
+      if (hashed) {
+        table.erase_hashed(h, it->second);
+      } else {
+        table.erase(key, it->second);
+      }
       free.push_back(it->second);
       model.erase(it);
     }
@@ -82,6 +102,24 @@ TYPED_TEST(GhostTableTest, MatchesAMapUnderRandomOperations) {
               it == model.end() ? Table::kNil : it->second)
         << "key " << key;
   }
+}
+
+TYPED_TEST(GhostTableTest, MatchesAMapUnderRandomOperations) {
+  check_against_a_map<TypeParam>(/*hashed=*/false);
+}
+
+TYPED_TEST(GhostTableTest, HashedFormsMatchAMapToo) {
+  check_against_a_map<TypeParam>(/*hashed=*/true);
+}
+
+TEST(GhostTable, HashOfIsTheMultipliedHashsTop32Bits) {
+  // Colliding hashes stay colliding, distinct ones spread over the top bits.
+  using Table = GhostTable<std::uint64_t, ConstantHash>;
+  EXPECT_EQ(Table::hash_of(1), Table::hash_of(2));
+  EXPECT_EQ(Table::hash_of(1), static_cast<std::uint32_t>(
+                                   (12345ULL * 0x9E3779B97F4A7C15ULL) >> 32));
+  using Four = GhostTable<std::uint64_t, FourHomes>;
+  EXPECT_NE(Four::hash_of(1), Four::hash_of(2));
 }
 
 TEST(GhostTable, StaysPutWhenItsSizeDoes) {

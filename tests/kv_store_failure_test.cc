@@ -228,16 +228,16 @@ TEST(S3FifoStoreFailure, SmallToMainMovesAndGhostsStand) {
   EXPECT_EQ(r.result().n_evict, 3u);
   EXPECT_EQ(r.result().n_store_failure, 1u);
   EXPECT_EQ(r.result().n_block_hit, 2u);
-  EXPECT_EQ(r.evictor().keys_of(S3FIFOQueue::kGhost), (Keys{2, 3}));
-  EXPECT_EQ(r.evictor().queue_of(1), S3FIFOQueue::kNone);
+  EXPECT_EQ(r.evictor().keys_of(r.dict(), S3FIFOQueue::kGhost), (Keys{2, 3}));
+  EXPECT_EQ(r.evictor().queue_of(r.dict(), 1), S3FIFOQueue::kNone);
   EXPECT_EQ(r.evictor().main_bytes(), 0);
   EXPECT_EQ(r.evictor().small_bytes(), 10 * 512);
   EXPECT_FALSE(r.dict().contains(30));
   feed(r, t, 6, 8);
   EXPECT_EQ(r.result().n_block_hit, 2u);  // both missed
-  EXPECT_EQ(r.evictor().queue_of(2), S3FIFOQueue::kMain);
-  EXPECT_EQ(r.evictor().queue_of(1), S3FIFOQueue::kSmall);
-  EXPECT_EQ(r.evictor().keys_of(S3FIFOQueue::kGhost), (Keys{3}));
+  EXPECT_EQ(r.evictor().queue_of(r.dict(), 2), S3FIFOQueue::kMain);
+  EXPECT_EQ(r.evictor().queue_of(r.dict(), 1), S3FIFOQueue::kSmall);
+  EXPECT_EQ(r.evictor().keys_of(r.dict(), S3FIFOQueue::kGhost), (Keys{3}));
   EXPECT_EQ(r.result().n_store, 3u + 10u + 2u);
   EXPECT_EQ(r.result().n_evict, 3u);
 }

@@ -67,12 +67,14 @@ class Cache {
   void hit(const std::string& key, int times = 1) {
     for (int i = 0; i < times; ++i) evictor.update_on_get(key, dict);
   }
-  Keys small() const { return evictor.keys_of(S3FIFOQueue::kSmall); }
-  Keys main() const { return evictor.keys_of(S3FIFOQueue::kMain); }
-  Keys ghost() const { return evictor.keys_of(S3FIFOQueue::kGhost); }
+  Keys small() const { return evictor.keys_of(dict, S3FIFOQueue::kSmall); }
+  Keys main() const { return evictor.keys_of(dict, S3FIFOQueue::kMain); }
+  Keys ghost() const { return evictor.keys_of(dict, S3FIFOQueue::kGhost); }
   Keys keys() const { return dict.keys(); }
   std::int64_t current() const { return evictor.current_cache_size(); }
-  std::int64_t freq(const std::string& key) const { return evictor.freq(key); }
+  std::int64_t freq(const std::string& key) const {
+    return evictor.freq(dict, key);
+  }
   // Pins `key` with its stored size.
   void pin(KeySetPins<std::string>& pins, const std::string& key) {
     pins.pin(key, get_size(*dict.find(key)));
@@ -163,7 +165,7 @@ TEST(S3FIFORulesTest, AdmissionIsSizeAtMostTheSmallCapacity) {
   EXPECT_EQ(c.last.status, PutStatus::kLegal);
   EXPECT_EQ(c.keys(), Keys{});
   EXPECT_EQ(c.current(), 0);
-  EXPECT_EQ(c.evictor.queue_of("b"), S3FIFOQueue::kNone);
+  EXPECT_EQ(c.evictor.queue_of(c.dict, "b"), S3FIFOQueue::kNone);
   // 99 < |S|: into S's head with freq 0.
   EXPECT_EQ(c.put("c", 99), Keys{});
   EXPECT_EQ(c.keys(), Keys{"c"});
@@ -208,7 +210,7 @@ TEST(S3FIFORulesTest, HitsCountAndNothingMoves) {
   EXPECT_EQ(c.keys(), (Keys{"k0", "k1", "k2"}));
   // A key that is not resident: nothing, no throw.
   c.hit("zz");
-  EXPECT_EQ(c.evictor.queue_of("zz"), S3FIFOQueue::kNone);
+  EXPECT_EQ(c.evictor.queue_of(c.dict, "zz"), S3FIFOQueue::kNone);
 }
 
 TEST(S3FIFORulesTest, SmallTailAtTheThresholdMovesToMainAndFreesNothing) {
@@ -336,12 +338,12 @@ TEST(S3FIFORulesTest, GhostIsAByteBoundedFifo) {
   // k0 is forgotten: it comes back into S, not M; S gives k3, and G drops
   // k1 for it.
   EXPECT_EQ(c.put("k0", 20), Keys{"k3"});
-  EXPECT_EQ(c.evictor.queue_of("k0"), S3FIFOQueue::kSmall);
+  EXPECT_EQ(c.evictor.queue_of(c.dict, "k0"), S3FIFOQueue::kSmall);
   EXPECT_EQ(c.ghost(), (Keys{"k2", "k3"}));
   // A ghost hit takes the id out of G (k2 goes to M); S gives k4, which fits
   // beside k3.
   EXPECT_EQ(c.put("k2", 20), Keys{"k4"});
-  EXPECT_EQ(c.evictor.queue_of("k2"), S3FIFOQueue::kMain);
+  EXPECT_EQ(c.evictor.queue_of(c.dict, "k2"), S3FIFOQueue::kMain);
   EXPECT_EQ(c.ghost(), (Keys{"k3", "k4"}));
 }
 
@@ -352,7 +354,7 @@ TEST(S3FIFORulesTest, AGhostLargerThanGIsNotKept) {
   fill(c, 5, 20);
   EXPECT_EQ(c.put("a", 20), Keys{"k0"});
   EXPECT_EQ(c.ghost(), Keys{});
-  EXPECT_EQ(c.evictor.queue_of("k0"), S3FIFOQueue::kNone);
+  EXPECT_EQ(c.evictor.queue_of(c.dict, "k0"), S3FIFOQueue::kNone);
 }
 
 TEST(S3FIFORulesTest, TheGhostLookupIsOnTheMissPathEvenWhenNotAdmitted) {
@@ -369,7 +371,7 @@ TEST(S3FIFORulesTest, TheGhostLookupIsOnTheMissPathEvenWhenNotAdmitted) {
   EXPECT_EQ(c.ghost(), Keys{});
   // So the next miss of k0 is no ghost hit: into S.
   EXPECT_EQ(c.put("k0", 90), Keys{"k1"});
-  EXPECT_EQ(c.evictor.queue_of("k0"), S3FIFOQueue::kSmall);
+  EXPECT_EQ(c.evictor.queue_of(c.dict, "k0"), S3FIFOQueue::kSmall);
 }
 
 TEST(S3FIFORulesTest, AKeylessDecideLeavesTheGhostLookupToStore) {
@@ -382,7 +384,7 @@ TEST(S3FIFORulesTest, AKeylessDecideLeavesTheGhostLookupToStore) {
   EXPECT_EQ(r.evict_keys, Keys{"k1"});
   for (const auto& k : r.evict_keys) c.evictor.remove(c.dict, k);
   c.evictor.store(c.dict, "k0", KVObject(KVObj{0, 20, {}}));
-  EXPECT_EQ(c.evictor.queue_of("k0"), S3FIFOQueue::kMain);
+  EXPECT_EQ(c.evictor.queue_of(c.dict, "k0"), S3FIFOQueue::kMain);
   EXPECT_EQ(c.ghost(), Keys{"k1"});
 }
 
@@ -418,9 +420,9 @@ TEST(S3FIFORulesTest, AReputIsNeverItsOwnVictimAndStartsOverInSmall) {
   // A re-put of a key in M moves it back to S.
   c.hit("k2", 2);
   EXPECT_EQ(c.put("x", 20), Keys{"k3"});  // k2 -> M, k3 -> G
-  EXPECT_EQ(c.evictor.queue_of("k2"), S3FIFOQueue::kMain);
+  EXPECT_EQ(c.evictor.queue_of(c.dict, "k2"), S3FIFOQueue::kMain);
   EXPECT_EQ(c.put("k2", 20), Keys{});
-  EXPECT_EQ(c.evictor.queue_of("k2"), S3FIFOQueue::kSmall);
+  EXPECT_EQ(c.evictor.queue_of(c.dict, "k2"), S3FIFOQueue::kSmall);
   EXPECT_EQ(c.main(), Keys{});
   // A re-put declined (50 == |S|, no ghost hit): S is k4 k0 x k2 (100
   // bytes); excess 100 - 20 + 50 - 100 = 30 takes k4 (20) and k0 (40), and
@@ -428,7 +430,7 @@ TEST(S3FIFORulesTest, AReputIsNeverItsOwnVictimAndStartsOverInSmall) {
   // one is gone.
   EXPECT_EQ(c.put("k2", 50), (Keys{"k4", "k0"}));
   EXPECT_EQ(c.last.status, PutStatus::kLegal);
-  EXPECT_EQ(c.evictor.queue_of("k2"), S3FIFOQueue::kNone);
+  EXPECT_EQ(c.evictor.queue_of(c.dict, "k2"), S3FIFOQueue::kNone);
   EXPECT_FALSE(c.dict.contains("k2"));
   EXPECT_EQ(c.keys(), Keys{"x"});
   EXPECT_EQ(c.current(), 20);
@@ -444,6 +446,111 @@ TEST(S3FIFORulesTest, UserRemovalDetachesWithoutAGhost) {
   EXPECT_THROW(c.evictor.remove(c.dict, "k1"), KeyNotFoundError);
   EXPECT_EQ(c.keys(), (Keys{"k0", "k2"}));
   EXPECT_EQ(c.current(), 40);
+}
+
+// --- the state's shortcuts (by entry number, remembered lookups) ---
+
+TEST(S3FIFOStateTest, AStoreOfAnotherKeyThanDecidesStillLooksGUp) {
+  // decide() remembers what it learnt about its incoming key for the store
+  // of that same key. A store of another key (here in the very same string
+  // object, so no address can tell them apart) must ask G itself.
+  Cache c = half_cache();
+  fill(c, 5, 20);
+  EXPECT_EQ(c.put("a", 20), Keys{"k0"});  // k0 -> G
+  std::string key = "zz";
+  c.evictor.decide(c.dict, 20, &key, c.last);
+  ASSERT_EQ(c.last.status, PutStatus::kLegal);
+  ASSERT_EQ(c.last.evict_keys, Keys{"k1"});
+  c.evictor.remove(c.dict, "k1");
+  key = "k0";
+  c.evictor.store(c.dict, key, KVObject(KVObj{0, 20, {}}));
+  EXPECT_EQ(c.evictor.queue_of(c.dict, "k0"), S3FIFOQueue::kMain);
+  EXPECT_EQ(c.ghost(), Keys{"k1"});
+  EXPECT_FALSE(c.dict.contains("zz"));
+  EXPECT_EQ(c.current(), 100);
+  EXPECT_EQ(c.evictor.small_bytes() + c.evictor.main_bytes(), 100);
+}
+
+TEST(S3FIFOStateTest, AStoreOfAResidentKeyAfterItsDecideReplacesIt) {
+  // decide() saw the key resident (a re-put): a store without the caller's
+  // removal removes the old object itself (the dict's newest, S's head).
+  Cache c = half_cache();
+  fill(c, 3, 20);
+  const std::string key = "k0";
+  c.evictor.decide(c.dict, 30, &key, c.last);
+  ASSERT_EQ(c.last.status, PutStatus::kLegal);
+  ASSERT_EQ(c.last.evict_keys, Keys{});
+  c.evictor.store(c.dict, key, KVObject(KVObj{0, 30, {}}));
+  EXPECT_EQ(c.keys(), (Keys{"k1", "k2", "k0"}));
+  EXPECT_EQ(c.small(), (Keys{"k1", "k2", "k0"}));
+  EXPECT_EQ(c.current(), 70);
+  EXPECT_EQ(c.evictor.small_bytes(), 70);
+}
+
+TEST(S3FIFOStateTest, VictimsRemovedOutOfOrderKeepTheState) {
+  // The victims' entry numbers are kept for the caller's removals in the
+  // order given; removed in another order, each is found in the dict.
+  Cache in_order = half_cache();
+  Cache reversed = half_cache();
+  for (Cache* c : {&in_order, &reversed}) {
+    fill(*c, 5, 20);
+    c->hit("k1", 2);  // k1 moves to M on the way
+  }
+  std::vector<std::string> a, b;
+  in_order.evictor.candidates(in_order.dict, 3, NoPins{}, a);
+  reversed.evictor.candidates(reversed.dict, 3, NoPins{}, b);
+  ASSERT_EQ(a, (Keys{"k0", "k2", "k3"}));
+  ASSERT_EQ(b, a);
+  for (const auto& k : a) in_order.evictor.remove(in_order.dict, k);
+  for (auto it = b.rbegin(); it != b.rend(); ++it) {
+    reversed.evictor.remove(reversed.dict, *it);
+  }
+  for (Cache* c : {&in_order, &reversed}) {
+    EXPECT_EQ(c->keys(), (Keys{"k1", "k4"}));
+    EXPECT_EQ(c->small(), Keys{"k4"});
+    EXPECT_EQ(c->main(), Keys{"k1"});
+    EXPECT_EQ(c->ghost(), (Keys{"k0", "k2", "k3"}));
+    EXPECT_EQ(c->current(), 40);
+    EXPECT_EQ(c->evictor.small_bytes() + c->evictor.main_bytes(), 40);
+    // The freed entries are reused by the next stores.
+    EXPECT_EQ(c->put("n0", 20), Keys{});
+    EXPECT_EQ(c->put("k2", 20), Keys{});  // a ghost hit: into M
+    EXPECT_EQ(c->evictor.queue_of(c->dict, "k2"), S3FIFOQueue::kMain);
+    EXPECT_EQ(c->main(), (Keys{"k1", "k2"}));
+    EXPECT_EQ(c->current(), 80);
+  }
+}
+
+TEST(S3FIFOStateTest, AVictimAwaitingItsRemovalIsNoHit) {
+  Cache c = half_cache();
+  fill(c, 5, 20);
+  const std::string key = "x";
+  c.evictor.decide(c.dict, 20, &key, c.last);
+  ASSERT_EQ(c.last.evict_keys, Keys{"k0"});
+  // k0 is still in the dict, but in no queue: no hit, no freq.
+  EXPECT_FALSE(c.evictor.hit(c.dict, "k0"));
+  EXPECT_EQ(c.freq("k0"), -1);
+  EXPECT_EQ(c.evictor.queue_of(c.dict, "k0"), S3FIFOQueue::kGhost);
+  c.evictor.remove(c.dict, "k0");
+  c.evictor.store(c.dict, key, KVObject(KVObj{0, 20, {}}));
+  EXPECT_EQ(c.small(), (Keys{"k1", "k2", "k3", "k4", "x"}));
+  EXPECT_EQ(c.current(), 100);
+}
+
+TEST(S3FIFOStateTest, TheGhostSlabPeaksAndStaysPut) {
+  // One object size, no hits: every put of a new key sends S's tail to G
+  // and, once G is full, drops G's tail. The ghost nodes are reused: the
+  // slab holds the most ghosts ever held at once, and stops growing.
+  Cache c = half_cache();  // G = 90: four 20-byte ghosts
+  fill(c, 5, 20);
+  for (int i = 0; i < 20; ++i) c.put("w" + std::to_string(i), 20);
+  const std::size_t peak = c.evictor.ghost_slab_size();
+  EXPECT_EQ(c.evictor.ghost_count(), 4u);
+  EXPECT_EQ(peak, 4u);
+  for (int i = 20; i < 2000; ++i) c.put("w" + std::to_string(i), 20);
+  EXPECT_EQ(c.evictor.ghost_slab_size(), peak);
+  EXPECT_EQ(c.ghost(), (Keys{"w1991", "w1992", "w1993", "w1994"}));
+  EXPECT_EQ(c.evictor.ghost_bytes(), 80);
 }
 
 // --- pins ---

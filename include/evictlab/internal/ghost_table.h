@@ -1,5 +1,5 @@
-// GhostTable: the key -> node-number index of ARC's ghost lists
-// (arc_evictor.h). Not for users.
+// GhostTable: the key -> node-number index of the ghost lists of ARC
+// (arc_evictor.h) and S3-FIFO (s3fifo_evictor.h). Not for users.
 //
 // The ghosts' keys already live in their slab (a node per ghost), so a
 // slot here holds only the node number and 32 bits of the key's hash
@@ -18,6 +18,11 @@
 // 72.4 M and 62.0 M on the shipped cloudPhysics at 512 MiB (-14.5%); and
 // in six alternating pairs on the 10^7-request Zipf the replay's wall time
 // fell in every pair (median -11%, on a loaded VM).
+//
+// The `_hashed` forms take the key's hash_of() computed once by the caller,
+// which may keep it beside the key (S3-FIFO keeps it in each ghost node, so
+// dropping G's tail hashes no key, and a key looked up twice in one request
+// is hashed once).
 //
 // Complexity: find, insert and erase O(1) expected (a probe run); growth
 // O(size). Invalidation: none to speak of (the API hands out node numbers
@@ -51,7 +56,12 @@ class GhostTable {
   template <class Nodes>
   Found find(const K& key, const Nodes& nodes) const {
     if (count_ == 0) return {};
-    const std::uint32_t h = hash(key);
+    return find_hashed(key, hash_of(key), nodes);
+  }
+  // find, with `h` == hash_of(key). O(1) expected.
+  template <class Nodes>
+  Found find_hashed(const K& key, std::uint32_t h, const Nodes& nodes) const {
+    if (count_ == 0) return {};
     for (std::size_t pos = h & mask_;; pos = (pos + 1) & mask_) {
       const Slot& s = slots_[pos];
       if (s.node == kNil) return {};
@@ -61,9 +71,11 @@ class GhostTable {
 
   // REQUIRES: `key` is absent and `node` != kNil. May throw (std::bad_alloc
   // from growth), changing nothing.
-  void insert(const K& key, Index node) {
+  void insert(const K& key, Index node) { insert_hashed(hash_of(key), node); }
+  // insert, with `h` == hash_of(the key). Same REQUIRES and guarantee.
+  void insert_hashed(std::uint32_t h, Index node) {
     if (2 * (count_ + 1) > slots_.size()) grow();
-    place(Slot{node, hash(key)});
+    place(Slot{node, h});
     ++count_;
   }
 
@@ -87,10 +99,21 @@ class GhostTable {
 
   // Erases node `node`, whose key is `key`. REQUIRES: it is present. Finds
   // it by its number: no key compare.
-  void erase(const K& key, Index node) {
-    std::size_t pos = hash(key) & mask_;
+  void erase(const K& key, Index node) { erase_hashed(hash_of(key), node); }
+  // erase, with `h` == hash_of(the key): no key is read at all.
+  void erase_hashed(std::uint32_t h, Index node) {
+    std::size_t pos = h & mask_;
     while (slots_[pos].node != node) pos = (pos + 1) & mask_;
     erase_at(pos);
+  }
+
+  // The key's hash as the table keeps it: Hash's, multiplied by 2^64 / phi
+  // so that every bit of it reaches the top 32 kept here (a weak Hash in its
+  // low bits cannot cluster).
+  static std::uint32_t hash_of(const K& key) {
+    return static_cast<std::uint32_t>(
+        (static_cast<std::uint64_t>(Hash{}(key)) * 0x9E3779B97F4A7C15ULL) >>
+        32);
   }
 
   std::size_t size() const { return count_; }
@@ -101,14 +124,6 @@ class GhostTable {
     Index node = kNil;
     std::uint32_t hash = 0;
   };
-
-  // The key's hash, multiplied by 2^64 / phi so that every bit of it reaches
-  // the top 32 kept here (a weak Hash in its low bits cannot cluster).
-  static std::uint32_t hash(const K& key) {
-    return static_cast<std::uint32_t>(
-        (static_cast<std::uint64_t>(Hash{}(key)) * 0x9E3779B97F4A7C15ULL) >>
-        32);
-  }
 
   void place(Slot s) {
     std::size_t pos = s.hash & mask_;
