@@ -209,6 +209,12 @@ class SlabIterator {
   V& value() const { return slab_->value_at(entry_); }
   // The entry number (the dicts' find_entry), stable while the entry lives.
   typename Slab::Index entry() const { return entry_; }
+  // An iterator of the same dict, in the same direction, at entry `e`
+  // (OrderedEvictor's walk jumps over a run of entries it knows with it).
+  // REQUIRES: `e` is live or kSentinel (the end). O(1).
+  SlabIterator at_entry(typename Slab::Index e) const {
+    return SlabIterator(slab_, e);
+  }
   SlabIterator& operator++() {
     entry_ = kForward ? slab_->next(entry_) : slab_->prev(entry_);
     return *this;

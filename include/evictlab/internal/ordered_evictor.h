@@ -25,10 +25,64 @@
 //   a miss, dict unchanged); otherwise it does nothing at all.
 //
 // REQUIRES: every mutation of the dict goes through `store`/`remove` of the
-// same evictor, and a stored object's size does not change while it is
-// stored. `store` does not check the limit: call `update_on_put` first.
+// same evictor (and, for kPromoteOnHit, every reordering through its
+// `update_on_get`/`hit`; a dict cleared, swapped or moved into behind the
+// evictor's back needs a new evictor, which also starts with the right
+// `current_cache_size()`), and a stored object's size does not change while
+// it is stored. `store` does not check the limit: call `update_on_put`
+// first.
 //
-// NOT thread-safe.
+// PERFORMANCE: the pinned run (kNewest, i.e. mru, over a dict with entry
+// numbers: OrderedDict, AbslOrderedDict). The KV request loop (sim/
+// kv_replay.h, the Python binding's batched store) pins the request's hits,
+// promotes them to newest and then stores its misses one by one, each
+// pinned at once: exactly the entries at the newest end, where mru's walk
+// starts. A plain walk passes all of them again on every store, O(request
+// length) pinned() checks per store and O(n^2) per request. So a walk under
+// a Pins with unpin_epoch() (pins.h) remembers the run it passed: H, the
+// newest entry when it started, and T, the oldest entry of the contiguous
+// pinned run from H on (entry numbers), with the dict and the epoch. The
+// next walk under the same epoch and dict checks each entry newer than H
+// one by one (stored or promoted since), and on reaching H goes on from T's
+// older neighbour; it then remembers its own contiguous pinned prefix (the
+// jump included). A walk whose prefix is empty keeps the run it had, which
+// is still intact; a walk under another epoch or dict starts plain and
+// replaces it.
+//
+// Why the jump gives exactly the plain walk's victims: every entry from H
+// to T is pinned and the walk skips pinned entries without changing
+// anything, so skipping H..T at once is the same walk as long as (a) H..T
+// is still a contiguous run of the order list, (b) each of its entries is
+// still pinned, and (c) H and T are still the entries they were. (b): the
+// epoch has not moved, so no key was unpinned (pinning more keys only adds),
+// and an entry in the run keeps its key (a number changes key only by a
+// removal and a reinsertion, and a reinserted key goes to the newest end).
+// (a): the order list changes only by appending a new key at the newest end
+// (above H: checked one by one), by unlinking an entry (remove, or a
+// promotion's unlink), and by a promotion's append. Unlinking an entry
+// strictly inside the run joins its two neighbours, both in the run: the
+// run stays contiguous and all pinned, one shorter; a promoted middle entry
+// lands above H and is checked one by one. Unlinking H or T themselves
+// would move the run's ends, and their numbers could come back for a new,
+// unpinned key: so `remove`, `update_on_get` and `hit` of H's or T's key
+// forget the run (c). Entries older than T (the victims) may come and go:
+// T's older neighbour is read from the list at each jump. Storing over a
+// resident key keeps its entry and position; growth keeps every number.
+// Nothing else changes the dict (REQUIRES above). A copy, an assigned-to
+// evictor and both sides of a move start with no run, and a run names its
+// dict: a walk of another dict starts plain.
+//
+// Cost: per store in the KV loop, O(1) amortized pinned() checks (the new
+// entries above H, the pinned entries just older than T, which join the
+// run, and the victims) instead of O(request length); each remove and hit
+// compares its key with H's and T's while a run is remembered (one
+// predicted branch when none is). decide() uses the same walk (the same
+// argument holds: a pinned incoming key is skipped either way); candidates()
+// and every walk under NoPins or a Pins without unpin_epoch() stay plain, as
+// does fifo (kOldest) and every dict without entry numbers. NOTE: decide()
+// and decide_best_effort() are const but update the remembered run.
+//
+// NOT thread-safe (not even the const calls, which update the run).
 #ifndef EVICTLAB_INTERNAL_ORDERED_EVICTOR_H_
 #define EVICTLAB_INTERNAL_ORDERED_EVICTOR_H_
 
@@ -36,9 +90,11 @@
 
 #include <cstdint>
 #include <stdexcept>
+#include <type_traits>
 #include <utility>
 #include <vector>
 
+#include "absl/base/optimization.h"
 #include "evictlab/cache_limit.h"
 #include "evictlab/errors.h"
 #include "evictlab/evictor.h"
@@ -47,9 +103,70 @@
 
 namespace evictlab::internal {
 
+// Whether a dict's reverse iterators are entry numbers that can be rebuilt
+// at another entry (entry_slab.h SlabIterator: `entry()`, `at_entry(e)`),
+// with `key_of(e)` and kNoEntry on the dict: what the pinned run needs.
+template <class Dict, class = void>
+inline constexpr bool kHasEntryIterators = false;
+template <class Dict>
+inline constexpr bool kHasEntryIterators<
+    Dict,
+    std::void_t<
+        decltype(std::declval<const Dict&>().key_of(Dict::kNoEntry)),
+        decltype(std::declval<const typename Dict::reverse_iterator&>()
+                     .at_entry(
+                         std::declval<const typename Dict::reverse_iterator&>()
+                             .entry()))>> = true;
+
+// The pinned run an mru walk remembers (see "PERFORMANCE: the pinned run"
+// in the file comment): entries H (`head`) down to T (`tail`) of `dict`,
+// all pinned under `epoch`. A copy, a move (both sides) and an assignment
+// leave no run: a run belongs to one evictor and its dict.
+template <class Dict>
+struct PinnedRun {
+  using Entry = typename Dict::entry_type;
+  PinnedRun() = default;
+  PinnedRun(const PinnedRun& /*other*/) {}
+  PinnedRun(PinnedRun&& other) noexcept { other.forget(); }
+  PinnedRun& operator=(const PinnedRun& /*other*/) {
+    forget();
+    return *this;
+  }
+  PinnedRun& operator=(PinnedRun&& other) noexcept {
+    forget();
+    other.forget();
+    return *this;
+  }
+  bool empty() const { return head == Dict::kNoEntry; }
+  void forget() { head = tail = Dict::kNoEntry; }
+  // Before `key` is removed or promoted: forgets the run if `key` is one of
+  // its ends (or the call is about another dict). O(1).
+  void before_unlink(const Dict& d, const typename Dict::key_type& key) {
+    if (ABSL_PREDICT_TRUE(empty())) return;
+    if (&d != dict || d.key_of(head) == key || d.key_of(tail) == key) {
+      forget();
+    }
+  }
+
+  const Dict* dict = nullptr;
+  PinEpoch epoch{};
+  Entry head = Dict::kNoEntry;
+  Entry tail = Dict::kNoEntry;
+};
+
+// An empty stand-in where no run is kept (kOldest, dicts without entry
+// numbers): the evictor's size and fifo's code do not change.
+struct NoPinnedRun {};
+
 template <class Dict, bool kPromoteOnHit, VictimEnd kVictims>
 class OrderedEvictor final : public BaseEvictor<Dict> {
   static_assert(kVictims != VictimEnd::kNone);
+  // Whether walks remember the pinned run (file comment).
+  static constexpr bool kKeepsRun =
+      kVictims == VictimEnd::kNewest && kHasEntryIterators<Dict>;
+  using Run = std::conditional_t<kKeepsRun, PinnedRun<Dict>, NoPinnedRun>;
+  template <class Pins>
+  static constexpr bool kRunWalk = (kKeepsRun && kHasUnpinEpoch<Pins>);
 
  public:
   using key_type = typename Dict::key_type;
@@ -71,6 +188,7 @@ class OrderedEvictor final : public BaseEvictor<Dict> {
   // O(1). See kPromoteOnHit above.
   void update_on_get(const key_type& key, Dict& cache_dict) override {
     if constexpr (kPromoteOnHit) {
+      if constexpr (kKeepsRun) run_.before_unlink(cache_dict, key);
       cache_dict.move_to_end(key);
     } else {
       (void)key;
@@ -82,6 +200,7 @@ class OrderedEvictor final : public BaseEvictor<Dict> {
   // resident key in one probe; false (nothing changes) when absent.
   bool hit(Dict& cache_dict, const key_type& key) {
     if constexpr (kPromoteOnHit) {
+      if constexpr (kKeepsRun) run_.before_unlink(cache_dict, key);
       return move_to_end_if_present(cache_dict, key);
     } else {
       return cache_dict.contains(key);
@@ -128,7 +247,9 @@ class OrderedEvictor final : public BaseEvictor<Dict> {
   // The KV simulator's miss path (evictor.h decide_best_effort): the same
   // walk, and when it runs off the end every unpinned key has been chosen,
   // in order; ILLEGAL then keeps them (the caller evicts them). Changes
-  // nothing itself. O(1 + evicted + pinned keys passed).
+  // nothing in the dict. O(1 + evicted + pinned keys passed); for mru under
+  // a Pins with unpin_epoch(), the pinned keys passed exclude the
+  // remembered run (file comment): O(1) amortized in the KV request loop.
   template <class Pins>
   void decide_best_effort(Dict& cache_dict, std::int64_t cache_size,
                           const key_type* /*incoming_key*/,
@@ -180,6 +301,7 @@ class OrderedEvictor final : public BaseEvictor<Dict> {
 
   // `d.pop(key)`, accounted. Throws KeyNotFoundError (nothing changes).
   mapped_type remove(Dict& cache_dict, const key_type& key) {
+    if constexpr (kKeepsRun) run_.before_unlink(cache_dict, key);
     mapped_type value = cache_dict.pop(key);
     current_cache_size_ -= evictlab::get_size(value);
     return value;
@@ -217,22 +339,99 @@ class OrderedEvictor final : public BaseEvictor<Dict> {
     __int128 excess = static_cast<__int128>(current_cache_size_) -
                       (old ? evictlab::get_size(*old) : 0) + cache_size -
                       max_cache_size_;
-    for (; excess > 0; ++it) {
-      if (it == end) {
-        // Cannot be satisfied: change nothing, or keep the victims.
+    if constexpr (kRunWalk<Pins>) {
+      if (excess > 0 &&
+          !walk_run(it, end, cache_dict, excess,
+                    old != nullptr ? incoming_key : nullptr, result, pins)) {
         if constexpr (!kBestEffort) result.evict_keys.clear();
         return;
       }
-      if (old != nullptr && it.key() == *incoming_key) continue;
-      if (pins.pinned(it.key())) continue;
-      excess -= evictlab::get_size(it.value());
-      result.evict_keys.push_back(it.key());
+    } else {
+      for (; excess > 0; ++it) {
+        if (it == end) {
+          // Cannot be satisfied: change nothing, or keep the victims.
+          if constexpr (!kBestEffort) result.evict_keys.clear();
+          return;
+        }
+        if (old != nullptr && it.key() == *incoming_key) continue;
+        if (pins.pinned(it.key())) continue;
+        excess -= evictlab::get_size(it.value());
+        result.evict_keys.push_back(it.key());
+      }
     }
     result.status = PutStatus::kLegal;
   }
 
+  // The plain walk's loop with the pinned run (file comment): the same
+  // victims, in the same order. `skip` is the resident incoming key or null.
+  // Returns false when it ran off the end (every unpinned key chosen).
+  // REQUIRES: excess > 0; `it` is rbegin().
+  template <class It, class Pins>
+  bool walk_run(It it, const It end, const Dict& cache_dict, __int128 excess,
+                const key_type* skip, PutResult<key_type>& result,
+                const Pins& pins) const {
+    using Entry = typename Dict::entry_type;
+    constexpr Entry kNone = Dict::kNoEntry;
+    const PinEpoch epoch = pins.unpin_epoch();
+    const bool usable =
+        !run_.empty() && run_.dict == &cache_dict && run_.epoch == epoch;
+    // Never equal to a live entry when there is no run to jump over. Cleared
+    // by the jump: a walk meets H once, and a run broken by a bug then gives
+    // wrong victims (which the tests see) instead of a walk in circles.
+    Entry jump_from = usable ? run_.head : kNone;
+    // This walk's contiguous pinned prefix from the newest end.
+    Entry head = kNone;
+    Entry tail = kNone;
+    bool in_prefix = true;
+    bool ran_off = false;
+    for (; excess > 0; ++it) {
+      if (it == end) {
+        ran_off = true;
+        break;
+      }
+      const Entry e = it.entry();
+      if (e == jump_from) {
+        // H .. T are pinned: go on from T's older neighbour.
+        if (in_prefix) {
+          if (head == kNone) head = e;
+          tail = run_.tail;
+        }
+        it = it.at_entry(run_.tail);
+        jump_from = kNone;
+        continue;
+      }
+      if (skip != nullptr && it.key() == *skip) {
+        in_prefix = false;
+        continue;
+      }
+      if (pins.pinned(it.key())) {
+        if (in_prefix) {
+          if (head == kNone) head = e;
+          tail = e;
+        }
+        continue;
+      }
+      in_prefix = false;
+      excess -= evictlab::get_size(it.value());
+      result.evict_keys.push_back(it.key());
+    }
+    if (head != kNone) {
+      run_.dict = &cache_dict;
+      run_.epoch = epoch;
+      run_.head = head;
+      run_.tail = tail;
+    } else if (!usable) {
+      run_.forget();
+    }  // else the old run is still intact: keep it
+    return !ran_off;
+  }
+
   std::int64_t max_cache_size_;
   std::int64_t current_cache_size_ = 0;
+  // mutable: the const walks (decide, decide_best_effort) keep it.
+  // [[no_unique_address]]: NoPinnedRun takes no room (g++ 12 honours it in
+  // C++17 mode).
+  [[no_unique_address]] mutable Run run_;
 };
 
 }  // namespace evictlab::internal
