@@ -452,15 +452,15 @@ class BeladyEvictor final : public BaseEvictor<Dict> {
   // never used again (next access +infinity) sit atop the stack: every
   // eviction of the request would pop them and push them back, O(pinned)
   // per victim (O(pinned log n) when they were in the heap).
-  // decide_best_effort instead leaves the entries it
-  // passed over for a pin in `skipped_` and `never_skipped_`, out of the
-  // heap and the stack, while the pins
-  // last: the same Pins object and no key unpinned since (its
-  // unpin_epoch(), pins.h); a key pinned then is pinned now, so the victim
-  // search gives what it would with them in place. Any search under
+  // decide_best_effort instead leaves the entries it passed over for a pin
+  // in `skipped_` and `never_skipped_`, out of the heap and the stack,
+  // while the pins last: the same Pins object and no key unpinned since
+  // (its unpin_epoch(), pins.h); a key pinned then is pinned now, so the
+  // victim search gives what it would with them in place. Any search under
   // other pins, or after an unpin, puts them back first. An entry set
-  // aside may go stale meanwhile (a hit pushes a fresh one, a removal zeroes
-  // the stamp): then it is dropped when it comes back, as any stale entry.
+  // aside may go stale meanwhile (a hit pushes a fresh one, a removal
+  // zeroes the stamp): then it is dropped when it comes back, as any stale
+  // entry.
   template <class Pins>
   void keep_aside(const Pins& pins) {
     if constexpr (kHasUnpinEpoch<Pins>) {
