@@ -28,8 +28,9 @@ constexpr std::int64_t kObj = 4096;
 constexpr double kMaxGb = 16384.0 / 1073741824.0;
 constexpr std::int64_t kNone = -1;
 
-struct Cache {
-  using Dict = DefaultDict::Type<std::string, KVObject>;
+template <class DictKind>
+struct CacheOver {
+  using Dict = typename DictKind::template Type<std::string, KVObject>;
   // A request for `key` whose next access is `next` (kNone: never).
   Keys put(const std::string& key, std::int64_t next,
            std::int64_t size = kObj) {
@@ -45,6 +46,18 @@ struct Cache {
                           kObj, scratch, pins);
     return status == PutStatus::kLegal ? scratch.evict_keys : Keys{};
   }
+  // The KV simulator's store (caller.h put_best_effort): victims chosen
+  // under `pins`, with what they pass over set aside while no key is
+  // unpinned (KeySetPins has unpin_epoch()). The victims, removed whatever
+  // the outcome.
+  Keys put_best(const std::string& key, std::int64_t next,
+                const KeySetPins<std::string>& pins) {
+    evictor.set_next_access(next);
+    status = put_best_effort(evictor, dict, key, kObj, scratch, pins, [] {
+      return KVObject(KVObj{0, kObj, {}});
+    });
+    return scratch.evict_keys;
+  }
   void hit(const std::string& key, std::int64_t next) {
     evictor.set_next_access(next);
     evictor.update_on_get(key, dict);
@@ -54,6 +67,7 @@ struct Cache {
   PutResult<std::string> scratch;
   PutStatus status = PutStatus::kLegal;
 };
+using Cache = CacheOver<DefaultDict>;
 
 TEST(Belady, EvictsTheFarthestNextAccess) {
   Cache c;
@@ -222,6 +236,152 @@ TEST(Belady, ManyHitsKeepVictimsExact) {
     c.hit(key[i % 4], 10 + i + (i % 4 == 1 ? 1000000 : 0));
   }
   EXPECT_EQ(c.put("e", 20000), Keys{"b"});
+}
+
+// The +infinity objects live on a stack of (stamp, slot) beside the heap
+// of finite next accesses (belady_evictor.h). These cases pin what that
+// structure must keep exactly as the single heap gave it, over a dict with
+// entry numbers (the slots are the dict's) and one without (a side table).
+template <class DictKind>
+class BeladyNeverStack : public ::testing::Test {};
+using StackDicts = ::testing::Types<FlatDict, NodeDict>;
+TYPED_TEST_SUITE(BeladyNeverStack, StackDicts);
+
+// Hits and re-puts re-stamp: among the never-again objects the latest
+// stamp goes first, and the stack's old entries for them are stale (a, b)
+// or belong to an object that is finite now (c).
+TYPED_TEST(BeladyNeverStack, LatestStampFirstAfterHitsAndReputs) {
+  CacheOver<TypeParam> c;
+  c.put("a", kNone);
+  c.put("b", kNone);
+  c.put("c", kNone);
+  c.put("d", kNone);
+  c.hit("b", kNone);                     // stamps: a1 c3 d4 b5
+  EXPECT_EQ(c.put("a", kNone), Keys{});  // re-put, same size: a6
+  c.hit("c", 30);                        // c leaves the +infinity objects
+  EXPECT_EQ(c.put("e", 40), Keys{"a"});
+  EXPECT_EQ(c.put("f", 41), Keys{"b"});
+  EXPECT_EQ(c.put("g", 42), Keys{"d"});
+  // Only finite next accesses are left: c 30, e 40, f 41, g 42.
+  EXPECT_EQ(c.put("h", 43), Keys{"g"});
+  EXPECT_EQ(c.put("i", 10), Keys{"h"});
+  EXPECT_EQ(c.dict.size(), 4u);
+}
+
+// A finite object that becomes +infinity moves to the stack and goes
+// before every finite one; a +infinity object removed by the user leaves a
+// stale entry that is passed over.
+TYPED_TEST(BeladyNeverStack, MixOfNeverAndFiniteVictims) {
+  CacheOver<TypeParam> c;
+  c.put("a", 100);
+  c.put("b", kNone);
+  c.put("c", 5);
+  c.put("d", kNone);
+  c.hit("a", kNone);  // stamps among +infinity: b2 d4 a5
+  c.evictor.remove(c.dict, "a");
+  // One large put: the +infinity objects newest first, a's stale entry
+  // passed over; c 5 stays.
+  EXPECT_EQ(c.put("big", 50, 3 * kObj), (Keys{"d", "b"}));
+  // No +infinity object is left: the farthest finite (big 50, not c 5).
+  EXPECT_EQ(c.put("e", kNone), Keys{"big"});
+  // c 5 and e +infinity: e goes first.
+  EXPECT_EQ(c.put("f", 60, 3 * kObj), Keys{"e"});
+  // c 5, f 60: farthest first.
+  EXPECT_EQ(c.put("g", 70, 4 * kObj), (Keys{"f", "c"}));
+}
+
+// Many hits leave stale entries on the stack (b, c, d re-stamped as
+// +infinity) and in the heap (a, finite, rising): both are compacted, and
+// the victims come out as before, newest +infinity first, then farthest.
+TYPED_TEST(BeladyNeverStack, CompactionKeepsTheOrder) {
+  CacheOver<TypeParam> c;
+  c.put("a", 1);
+  c.put("b", kNone);
+  c.put("c", kNone);
+  c.put("d", kNone);
+  const char* key[] = {"a", "b", "c", "d"};
+  for (int i = 0; i < 10000; ++i) {
+    c.hit(key[i % 4], i % 4 == 0 ? 1000 + i : kNone);
+  }
+  // The last hits were b, c, d (in that order); a's next access is 10996.
+  EXPECT_EQ(c.put("e", 20000), Keys{"d"});
+  EXPECT_EQ(c.put("f", 20001), Keys{"c"});
+  EXPECT_EQ(c.put("g", 20002), Keys{"b"});
+  EXPECT_EQ(c.put("h", 5), Keys{"g"});
+  EXPECT_EQ(c.put("i", 6), Keys{"f"});
+  EXPECT_EQ(c.put("j", 7), Keys{"e"});
+  EXPECT_EQ(c.put("k", 8), Keys{"a"});
+}
+
+// A pinned +infinity object atop the stack is passed over and the next one
+// is the victim; once unpinned it is back in its place.
+TYPED_TEST(BeladyNeverStack, PinnedTopIsSkippedAndKeepsItsPlace) {
+  CacheOver<TypeParam> c;
+  KeySetPins<std::string> pins;
+  c.put("x", kNone);
+  c.put("y", kNone);
+  c.put("z", kNone);
+  c.put("w", 5);
+  pins.pin("z", kObj);
+  EXPECT_EQ(c.put_pinned("v", 6, pins), Keys{"y"});
+  pins.unpin("z", kObj);
+  EXPECT_EQ(c.put_pinned("u", 7, pins), Keys{"z"});
+  EXPECT_EQ(c.put_pinned("t", 8, pins), Keys{"x"});
+  EXPECT_EQ(c.put_pinned("s", 9, pins), Keys{"t"});
+}
+
+TYPED_TEST(BeladyNeverStack, CandidatesPassOverAPinnedTop) {
+  CacheOver<TypeParam> c;
+  KeySetPins<std::string> pins;
+  c.put("x", kNone);
+  c.put("y", kNone);
+  c.put("z", kNone);
+  c.put("w", 5);
+  pins.pin("z", kObj);
+  std::vector<std::string> out;
+  c.evictor.candidates(c.dict, 3, pins, out);
+  EXPECT_EQ(out, (Keys{"y", "x", "w"}));
+  for (const auto& k : out) c.evictor.remove(c.dict, k);
+  pins.unpin("z", kObj);
+  c.evictor.candidates(c.dict, 3, pins, out);
+  EXPECT_EQ(out, Keys{"z"});  // back in its place, and all that is left
+}
+
+// The KV simulator's path: entries passed over for a pin stay aside while
+// no key is unpinned, across stores that push newer entries (each stored
+// block is pinned at once, as kv_replay does) and a hit that makes an
+// entry set aside stale. After the unpin they go back under the entries
+// pushed since (a hit's) and over the older ones, in stamp order.
+TYPED_TEST(BeladyNeverStack, EntriesSetAsideComeBackInStampOrder) {
+  CacheOver<TypeParam> c;
+  KeySetPins<std::string> pins;
+  c.put("a", kNone);  // stamps: a1 b2 c3, d finite
+  c.put("b", kNone);
+  c.put("c", kNone);
+  c.put("d", 10);
+  pins.pin("b", kObj);
+  pins.pin("c", kObj);
+  // c and b are passed over (set aside), a is the victim.
+  EXPECT_EQ(c.put_best("e", kNone, pins), Keys{"a"});  // e5
+  pins.pin("e", kObj);
+  // e is set aside too; no +infinity object is left: d.
+  EXPECT_EQ(c.put_best("f", kNone, pins), Keys{"d"});  // f6
+  pins.pin("f", kObj);
+  c.hit("c", kNone);  // c7: the entry set aside for c3 is stale now
+  // Everything is pinned: nothing to evict, the store fails.
+  EXPECT_EQ(c.put_best("g", 1, pins), Keys{});
+  EXPECT_EQ(c.status, PutStatus::kIllegal);
+  pins.clear();
+  // A hit before the next store pushes f8 onto the stack; the entries set
+  // aside go back under it.
+  c.hit("f", kNone);
+  // Stamps among +infinity: b2 e5 c7 f8.
+  EXPECT_EQ(c.put_best("g", 20, pins), Keys{"f"});
+  EXPECT_EQ(c.put_best("h", 21, pins), Keys{"c"});
+  EXPECT_EQ(c.put_best("i", 22, pins), Keys{"e"});
+  EXPECT_EQ(c.put_best("j", 23, pins), Keys{"b"});
+  // g 20, h 21, i 22, j 23.
+  EXPECT_EQ(c.put_best("k", 1, pins), Keys{"j"});
 }
 
 }  // namespace

@@ -19,24 +19,38 @@
 //   (the KV simulator's) instead evicts every unpinned object, farthest
 //   first, and answers ILLEGAL with them.
 //
-// State: a slot (key, next access, stamp, size) per resident object, and a
-// binary max-heap of (next access, stamp, slot)
-// with lazy deletion: a hit or store pushes a new entry and leaves the old
-// one stale (its stamp no longer matches); a victim search pops stale
-// entries. Heap entries hold no key, so a hit copies none. The heap is
-// rebuilt from the table when stale entries outnumber live ones, so it stays
-// within 2x the resident count and stops growing in steady state (no
-// allocation per operation). The slots are an array indexed by the dict's
-// entry number over the flat dicts (one probe of the dict finds a key's
-// slot); over the node and naive dicts, a side table key -> slot over a
-// slab with a free list.
+// State: a slot (key, next access, stamp, size) per resident object, a
+// binary max-heap of (next access, stamp, slot) for the finite next
+// accesses, and a stack of (stamp, slot) for the +infinity ones, both with
+// lazy deletion: a hit or store pushes a new entry (a +infinity one onto
+// the stack, a finite one into the heap) and leaves the old one stale (its
+// stamp no longer matches); a victim search pops stale entries. A victim
+// search takes the stack's top live entry if there is one, else the
+// heap's. Stamps only grow, so the stack is in stamp order by
+// construction: its top is the newest-stamped +infinity object, the one
+// the heap's order put first when it held them too. WHY a stack: in the KV
+// simulator most stored blocks are never used again, and each one was the
+// heap's new maximum, sifted all the way up on its store and all the way
+// down on its eviction; on the stack both are O(1). Entries hold no key,
+// so a hit copies none. When the heap and the stack together hold more
+// than twice the resident count, both drop their stale entries in place
+// (the heap is re-heapified, the stack keeps its order), so together they
+// stay within 2x the resident count and stop growing in steady state (no
+// allocation per operation). The slots are an array indexed by the
+// dict's entry number over the flat dicts (one probe of the dict finds a
+// key's slot); over the node and naive dicts, a side table key -> slot
+// over a slab with a free list.
 //
-// Complexity: hit and store O(log n) worst case (a push; O(1) on average for
-// random next accesses), a victim O(log n) amortized. With pins, each
-// pinned entry atop the heap costs a pop and a push per search, except in
+// Complexity: a hit or store of a +infinity object O(1) amortized; of a
+// finite one O(log n) worst case (a heap push; O(1) on average for random
+// next accesses). A victim O(1) amortized while +infinity objects are
+// left, else O(log n) amortized. With pins, each pinned entry atop the
+// stack or the heap costs a pop and a push back per search, except in
 // decide_best_effort under a Pins with unpin_epoch() (the KV simulator's),
 // which sets such entries aside until a key is unpinned: then once per
-// request rather than once per victim (see keep_aside). NOT thread-safe.
+// request rather than once per victim (see keep_aside); the stack's
+// entries set aside go back by one merge, linear in them and in the
+// entries pushed since. NOT thread-safe.
 #ifndef EVICTLAB_BELADY_EVICTOR_H_
 #define EVICTLAB_BELADY_EVICTOR_H_
 
@@ -291,55 +305,87 @@ class BeladyEvictor final : public BaseEvictor<Dict> {
     std::uint64_t stamp;
     std::uint32_t slot;
   };
-  // Max-heap order: the farthest next access on top; among +infinity, the
-  // newest stamp (see the header comment).
-  static bool below(const Entry& a, const Entry& b) {
-    if (a.next != b.next) return a.next < b.next;
-    return a.stamp < b.stamp;
+  // Max-heap order: the farthest next access on top; a finite next access
+  // may be shared (a KV request's blocks share their next request), and
+  // then the newest stamp. A function object, so that the heap algorithms
+  // inline it.
+  struct Below {
+    bool operator()(const Entry& a, const Entry& b) const {
+      if (a.next != b.next) return a.next < b.next;
+      return a.stamp < b.stamp;
+    }
+  };
+  // A +infinity object's entry on the stack; live while its stamp is the
+  // slot's (a stamp is pushed once, so a live entry's slot is +infinity).
+  struct NeverEntry {
+    std::uint64_t stamp;
+    std::uint32_t slot;
+  };
+  bool live(const NeverEntry& e) const {
+    return slots_[e.slot].stamp == e.stamp;
   }
 
   // REQUIRES: `slot` is resident (so cache_dict.size() counts it).
   void push(const Dict& cache_dict, std::uint32_t slot) {
-    if (heap_.size() >= 2 * cache_dict.size() + 64) rebuild(cache_dict);
-    heap_.push_back(Entry{slots_[slot].next, slots_[slot].stamp, slot});
-    std::push_heap(heap_.begin(), heap_.end(), below);
-  }
-  // The live entries' (next, stamp) pairs are all distinct, so the order
-  // the heap is rebuilt in never changes which victim comes out.
-  void rebuild(const Dict& cache_dict) {
-    heap_.clear();
-    skipped_.clear();  // entries set aside come back with every live slot
-    auto add = [&](std::uint32_t slot) {
-      if (slots_[slot].stamp != 0) {
-        heap_.push_back(Entry{slots_[slot].next, slots_[slot].stamp, slot});
-      }
-    };
-    if constexpr (kByEntry) {
-      for (auto it = cache_dict.begin(); it != cache_dict.end(); ++it) {
-        add(static_cast<std::uint32_t>(it.entry()));
-      }
-    } else {
-      (void)cache_dict;
-      for (const auto& [key, slot] : index_) add(slot);
+    if (heap_.size() + never_.size() >= 2 * cache_dict.size() + 64) {
+      compact();
     }
-    std::make_heap(heap_.begin(), heap_.end(), below);
+    const Times& t = slots_[slot];
+    if (t.next == kNever) {
+      // The newest stamp: the stack stays in stamp order.
+      never_.push_back(NeverEntry{t.stamp, slot});
+    } else {
+      heap_.push_back(Entry{t.next, t.stamp, slot});
+      std::push_heap(heap_.begin(), heap_.end(), Below{});
+    }
+  }
+  // Both drop their stale entries in place; the heap is then re-heapified
+  // (the live (next, stamp) pairs are all distinct, so the order it is
+  // rebuilt in never changes which victim comes out) and the stack keeps
+  // its order. Entries set aside stay aside. O(heap + stack), no
+  // allocation.
+  void compact() {
+    heap_.erase(std::remove_if(heap_.begin(), heap_.end(),
+                               [&](const Entry& e) {
+                                 return slots_[e.slot].stamp != e.stamp;
+                               }),
+                heap_.end());
+    std::make_heap(heap_.begin(), heap_.end(), Below{});
+    never_.erase(std::remove_if(never_.begin(), never_.end(),
+                                [&](const NeverEntry& e) { return !live(e); }),
+                 never_.end());
   }
 
-  // Pops the heap down to the farthest live, evictable entry and pops that
-  // too; returns its slot (marked chosen: stamp 0, so it is not found again
-  // before the caller removes it), or kNoSlot when none is left. Live
-  // entries passed over (pinned, or the incoming key) wait in `skipped_`.
+  // Pops the stack, then the heap, down to the farthest live, evictable
+  // entry and pops that too; returns its slot (marked chosen: stamp 0, so
+  // it is not found again before the caller removes it), or kNoSlot when
+  // none is left. Live entries passed over (pinned, or the incoming key)
+  // wait in `never_skipped_` and `skipped_`.
   template <class Pins>
   std::uint32_t next_victim(const Dict& cache_dict, const key_type* incoming,
                             const Pins& pins) {
+    auto passed_over = [&](std::uint32_t s) {
+      const key_type& key = slot_key(cache_dict, s);
+      return (incoming != nullptr && key == *incoming) || pins.pinned(key);
+    };
+    while (!never_.empty()) {
+      const NeverEntry top = never_.back();
+      never_.pop_back();
+      if (!live(top)) continue;
+      if (passed_over(top.slot)) {
+        never_skipped_.push_back(top);
+        continue;
+      }
+      slots_[top.slot].stamp = 0;
+      return top.slot;
+    }
     while (!heap_.empty()) {
-      std::pop_heap(heap_.begin(), heap_.end(), below);
+      std::pop_heap(heap_.begin(), heap_.end(), Below{});
       const Entry top = heap_.back();
       heap_.pop_back();
       Slot& slot = slots_[top.slot];
       if (slot.stamp != top.stamp) continue;  // stale
-      const key_type& key = slot_key(cache_dict, top.slot);
-      if ((incoming != nullptr && key == *incoming) || pins.pinned(key)) {
+      if (passed_over(top.slot)) {
         skipped_.push_back(top);
         continue;
       }
@@ -351,33 +397,82 @@ class BeladyEvictor final : public BaseEvictor<Dict> {
   void restore_skipped() {
     for (const Entry& e : skipped_) {
       heap_.push_back(e);
-      std::push_heap(heap_.begin(), heap_.end(), below);
+      std::push_heap(heap_.begin(), heap_.end(), Below{});
     }
     skipped_.clear();
+    restore_never_skipped();
     aside_ = PinEpoch{};
   }
+  // The stack's entries passed over go back where their stamps put them:
+  // under any entry pushed since they were popped (all newer), over what
+  // is left below; the stale ones are dropped. Within one search they are
+  // popped newest first; a search under keep_aside may then pop entries
+  // pushed after those were set aside (a KV request's stored blocks, each
+  // newer than all before). So the leading newest-first run is reversed,
+  // which leaves them in stamp order in that case, sorted otherwise, and
+  // merged into the stack's top from the back. O(k) for those two runs,
+  // O(k log k) in general, plus the entries newer than the oldest of them;
+  // no allocation once the stack's capacity has grown.
+  void restore_never_skipped() {
+    if (never_skipped_.empty()) return;
+    auto newer = [](const NeverEntry& a, const NeverEntry& b) {
+      return a.stamp > b.stamp;
+    };
+    auto older = [](const NeverEntry& a, const NeverEntry& b) {
+      return a.stamp < b.stamp;
+    };
+    const auto first = never_skipped_.begin();
+    const auto last = never_skipped_.end();
+    const auto run = std::is_sorted_until(first, last, newer);
+    std::reverse(first, run);
+    if (run != last && !std::is_sorted(first, last, older)) {
+      std::sort(first, last, older);
+    }
+    std::size_t i = never_.size();
+    std::size_t j = never_skipped_.size();
+    never_.resize(i + j);
+    std::size_t w = i + j;
+    while (j > 0) {
+      const NeverEntry& e = never_skipped_[j - 1];
+      if (!live(e)) {
+        --j;
+      } else if (i > 0 && never_[i - 1].stamp > e.stamp) {
+        never_[--w] = never_[--i];
+      } else {
+        never_[--w] = e;
+        --j;
+      }
+    }
+    // Dropped stale entries left w - i unused places below the merge.
+    never_.erase(never_.begin() + static_cast<std::ptrdiff_t>(i),
+                 never_.begin() + static_cast<std::ptrdiff_t>(w));
+    never_skipped_.clear();
+  }
   // PERFORMANCE: in KV mode the request's own blocks are pinned, and those
-  // never used again (next access +infinity) sit atop the heap: every
-  // eviction of the request would pop them and push them back, O(pinned
-  // log n) per victim. decide_best_effort instead leaves the entries it
-  // passed over for a pin in `skipped_`, out of the heap, while the pins
-  // last: the same Pins object and no key unpinned since (its
-  // unpin_epoch(), pins.h); a key pinned then is pinned now, so the victim
-  // search gives what it would with them in the heap. Any search under
-  // other pins, or after an unpin, pushes them back first. An entry set
-  // aside may go stale meanwhile (a hit pushes a fresh one, a removal zeroes
-  // the stamp): then it is dropped when it comes back, as any stale entry.
+  // never used again (next access +infinity) sit atop the stack: every
+  // eviction of the request would pop them and push them back, O(pinned)
+  // per victim (O(pinned log n) when they were in the heap).
+  // decide_best_effort instead leaves the entries it passed over for a pin
+  // in `skipped_` and `never_skipped_`, out of the heap and the stack,
+  // while the pins last: the same Pins object and no key unpinned since
+  // (its unpin_epoch(), pins.h); a key pinned then is pinned now, so the
+  // victim search gives what it would with them in place. Any search under
+  // other pins, or after an unpin, puts them back first. An entry set
+  // aside may go stale meanwhile (a hit pushes a fresh one, a removal
+  // zeroes the stamp): then it is dropped when it comes back, as any stale
+  // entry.
   template <class Pins>
   void keep_aside(const Pins& pins) {
     if constexpr (kHasUnpinEpoch<Pins>) {
-      aside_ = skipped_.empty() ? PinEpoch{} : pins.unpin_epoch();
+      aside_ = skipped_.empty() && never_skipped_.empty() ? PinEpoch{}
+                                                          : pins.unpin_epoch();
     } else {
       restore_skipped();
     }
   }
   template <class Pins>
   void take_back_aside(const Pins& pins) {
-    if (skipped_.empty()) return;
+    if (skipped_.empty() && never_skipped_.empty()) return;
     if constexpr (kHasUnpinEpoch<Pins>) {
       if (aside_ == pins.unpin_epoch()) return;
     }
@@ -392,10 +487,12 @@ class BeladyEvictor final : public BaseEvictor<Dict> {
   absl::flat_hash_map<key_type, std::uint32_t, KeyHash<key_type>> index_;
   std::vector<Slot> slots_;
   std::vector<std::uint32_t> free_;  // !kByEntry only
-  std::vector<Entry> heap_;
+  std::vector<Entry> heap_;          // finite next accesses
+  std::vector<NeverEntry> never_;    // +infinity, oldest stamp first
   // Entries passed over for a pin (or as the incoming key) by the current
   // search, or set aside by decide_best_effort until `aside_` moves.
   std::vector<Entry> skipped_;
+  std::vector<NeverEntry> never_skipped_;
   PinEpoch aside_{};
 };
 
