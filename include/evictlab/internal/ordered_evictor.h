@@ -94,6 +94,7 @@
 #include <utility>
 #include <vector>
 
+#include "absl/base/attributes.h"
 #include "absl/base/optimization.h"
 #include "evictlab/cache_limit.h"
 #include "evictlab/errors.h"
@@ -141,8 +142,16 @@ struct PinnedRun {
   void forget() { head = tail = Dict::kNoEntry; }
   // Before `key` is removed or promoted: forgets the run if `key` is one of
   // its ends (or the call is about another dict). O(1).
-  void before_unlink(const Dict& d, const typename Dict::key_type& key) {
+  // The check itself is out of line and cold: inlined into every hit it
+  // cost mru's hit six register saves whether or not a run was kept
+  // (70 -> 83 instructions per hashed-key hit, scripts/gate).
+  ABSL_ATTRIBUTE_ALWAYS_INLINE void before_unlink(
+      const Dict& d, const typename Dict::key_type& key) {
     if (ABSL_PREDICT_TRUE(empty())) return;
+    forget_if_end(d, key);
+  }
+  ABSL_ATTRIBUTE_NOINLINE ABSL_ATTRIBUTE_COLD void forget_if_end(
+      const Dict& d, const typename Dict::key_type& key) {
     if (&d != dict || d.key_of(head) == key || d.key_of(tail) == key) {
       forget();
     }
